@@ -1,0 +1,54 @@
+# csctp developer entry points.  `make demo` and `make test` are the two
+# commands the README promises: each installs what is missing (system
+# packages, the venv, the build) and then runs on a real SCTP kernel: this
+# one if it has SCTP, a throw-away VM otherwise (csctp/testing.py).
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV   := .venv
+VPY    := $(VENV)/bin/python
+HARNESS := $(VPY) -m csctp.testing
+PYTEST_ARGS ?=
+# the VM sees the checkout read-only: no cache, no bytecode
+PYTEST := $(VPY) -m pytest -p no:cacheprovider
+
+SOURCES := setup.py pyproject.toml $(wildcard csctp/*.pyx csctp/*.pxd csctp/includes/*.pxd include/*.h)
+
+.PHONY: help system-deps build demo test clean
+
+help:
+	@echo "make demo   echo server + client over real SCTP (VM if this kernel has none)"
+	@echo "make test   the whole suite on a real SCTP kernel (VM if this kernel has none)"
+	@echo "make build  build the extension in place"
+	@echo "make clean  remove build products (keeps the venv)"
+
+# cheap when nothing is missing (dpkg-query + one socket() call), so it always runs:
+# a new machine or a new kernel is noticed
+system-deps:
+	@tools/install-system-deps.sh
+
+$(VENV)/.python-deps: requirements/dev.txt | system-deps
+	test -x $(VPY) || $(PYTHON) -m venv $(VENV)
+	$(VPY) -m pip install -q --upgrade pip
+	$(VPY) -m pip install -q -r requirements/dev.txt
+	# the checkout itself is importable from the venv (in-place build)
+	echo "$(CURDIR)" > "$$($(VPY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/csctp-checkout.pth"
+	touch $@
+
+build/.inplace: $(SOURCES) $(VENV)/.python-deps
+	$(VPY) setup.py -q build_ext --inplace -j 2
+	@mkdir -p build && touch $@
+
+build: system-deps build/.inplace
+
+demo: build
+	$(HARNESS) -- $(VPY) examples/demo.py
+
+test: build
+	$(HARNESS) -- $(PYTEST) $(PYTEST_ARGS)
+
+clean:
+	rm -rf build csctp/*.c csctp/*.so csctp/*.html

@@ -1,0 +1,20 @@
+"""csctp: SCTP for Python over the Linux kernel stack (RFC 6458).
+
+The compiled core lives in ``csctp._core`` (sockets), ``csctp._message``
+(messages and ancillary data) and ``csctp._addr`` (addresses); this package
+re-exports what users need.
+"""
+
+from socket import AF_INET, AF_INET6, SOCK_SEQPACKET, SOCK_STREAM
+
+from csctp._version import __version__
+from csctp._errors import UnsupportedOption
+from csctp._core import Socket
+from csctp._message import Message, NxtInfo, SndRcvInfo
+from csctp import _addr as addresses
+from csctp.constants import *  # noqa: F401,F403
+
+__all__ = [
+    "__version__", "Socket", "Message", "NxtInfo", "SndRcvInfo", "UnsupportedOption",
+    "addresses", "AF_INET", "AF_INET6", "SOCK_STREAM", "SOCK_SEQPACKET",
+]

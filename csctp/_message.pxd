@@ -1,0 +1,27 @@
+from libc.stdint cimport uint16_t, uint32_t
+from csctp.includes.sctp cimport sctp_assoc_t, sctp_rcvinfo, sctp_nxtinfo, sctp_sndrcvinfo
+
+cdef class Message:
+    cdef public object data         # bytes for recv(); None for recv_into()
+    cdef public object addr         # sender address (host, port, ...) or None
+    cdef readonly int stream
+    cdef readonly int ssn
+    cdef readonly int flags         # rcv_flags (SCTP_UNORDERED, ...)
+    cdef readonly int msg_flags     # recvmsg flags (MSG_EOR, MSG_NOTIFICATION, ...)
+    cdef readonly uint32_t ppid     # host order
+    cdef readonly uint32_t tsn
+    cdef readonly uint32_t cumtsn
+    cdef readonly uint32_t context
+    cdef readonly sctp_assoc_t assoc_id
+    cdef readonly bint has_info     # a RCVINFO/SNDRCV cmsg came with the message
+    cdef readonly object nxt        # NxtInfo or None
+
+cdef Message message_new()
+cdef void message_set_rcvinfo(Message m, const sctp_rcvinfo *ri)
+cdef void message_set_sndrcv(Message m, const sctp_sndrcvinfo *si)
+
+cdef class SndRcvInfo:
+    cdef sctp_sndrcvinfo c
+
+cdef class NxtInfo:
+    cdef sctp_nxtinfo c

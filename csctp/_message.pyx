@@ -1,0 +1,162 @@
+# cython: language_level=3
+"""Received messages and the RFC 6458 ancillary-data structures.
+
+PPID convention: every ``ppid`` csctp takes or returns is a host-order
+integer in ``0 .. 2**32-1``.  The kernel carries the field opaquely, in the
+wire's (network) byte order; csctp converts both ways so that a Diameter
+PPID 46 is ``46`` on both ends, whatever the CPU's byte order.
+"""
+
+from libc.string cimport memset
+from libc.stdint cimport uint16_t, uint32_t
+from csctp.includes.socket cimport MSG_EOR, MSG_TRUNC, MSG_CTRUNC, ntohl, htonl
+from csctp.includes.sctp cimport (
+    MSG_NOTIFICATION, SCTP_UNORDERED, SCTP_ADDR_OVER, SCTP_ABORT, SCTP_EOF,
+    CSCTP_SENDALL, SCTP_SACK_IMMEDIATELY, SCTP_PR_SCTP_MASK)
+
+
+cdef class Message:
+    """One received SCTP user message (or a piece of one, see :attr:`eor`).
+
+    ``data`` is ``bytes`` (from ``recv``) or ``None`` (from ``recv_into``, where
+    the bytes are in the caller's buffer).  ``stream``, ``ssn``, ``ppid``,
+    ``tsn``, ``cumtsn``, ``context``, ``assoc_id`` and ``flags`` come from
+    the RCVINFO the kernel attached; ``nxt`` holds NXTINFO when enabled.
+    """
+
+    def __init__(self, data=None, *, int stream=0, uint32_t ppid=0, int flags=0, int msg_flags=MSG_EOR,
+                 sctp_assoc_t assoc_id=0, int ssn=0, uint32_t tsn=0, uint32_t cumtsn=0,
+                 uint32_t context=0, addr=None):
+        self.data = data
+        self.stream = stream
+        self.ppid = ppid
+        self.flags = flags
+        self.msg_flags = msg_flags
+        self.assoc_id = assoc_id
+        self.ssn = ssn
+        self.tsn = tsn
+        self.cumtsn = cumtsn
+        self.context = context
+        self.addr = addr
+        self.has_info = True
+
+    @property
+    def eor(self):
+        """True when this is the end of a message (MSG_EOR); False for a partial delivery."""
+        return (self.msg_flags & MSG_EOR) != 0
+
+    @property
+    def unordered(self):
+        """True for a message sent with SCTP_UNORDERED."""
+        return (self.flags & SCTP_UNORDERED) != 0
+
+    @property
+    def is_notification(self):
+        """True when ``data`` is a kernel notification, not user data."""
+        return (self.msg_flags & MSG_NOTIFICATION) != 0
+
+    @property
+    def truncated(self):
+        """True when the kernel reported MSG_TRUNC (only with a datagram-style peek)."""
+        return (self.msg_flags & MSG_TRUNC) != 0
+
+    def __len__(self):
+        return 0 if self.data is None else len(self.data)
+
+    def __repr__(self):
+        d = self.data
+        if d is not None and len(d) > 32:
+            d = bytes(d[:32]) + b"..."
+        kind = "Notification" if self.is_notification else "Message"
+        return (f"<{kind} stream={self.stream} ppid={self.ppid} ssn={self.ssn} "
+                f"assoc_id={self.assoc_id} eor={self.eor} unordered={self.unordered} data={d!r}>")
+
+
+cdef Message message_new():
+    cdef Message m = Message.__new__(Message)
+    return m
+
+
+cdef void message_set_rcvinfo(Message m, const sctp_rcvinfo *ri):
+    m.stream = ri.rcv_sid
+    m.ssn = ri.rcv_ssn
+    m.flags = ri.rcv_flags
+    m.ppid = ntohl(ri.rcv_ppid)
+    m.tsn = ri.rcv_tsn
+    m.cumtsn = ri.rcv_cumtsn
+    m.context = ri.rcv_context
+    m.assoc_id = ri.rcv_assoc_id
+    m.has_info = True
+
+
+cdef void message_set_sndrcv(Message m, const sctp_sndrcvinfo *si):
+    m.stream = si.sinfo_stream
+    m.ssn = si.sinfo_ssn
+    m.flags = si.sinfo_flags
+    m.ppid = ntohl(si.sinfo_ppid)
+    m.tsn = si.sinfo_tsn
+    m.cumtsn = si.sinfo_cumtsn
+    m.context = si.sinfo_context
+    m.assoc_id = si.sinfo_assoc_id
+    m.has_info = True
+
+
+cdef class SndRcvInfo:
+    """``struct sctp_sndrcvinfo`` (RFC 6458 5.3.2, deprecated but still used by sctp_send/sctp_recvmsg)."""
+
+    def __init__(self, int stream=0, uint32_t ppid=0, int flags=0, uint32_t context=0,
+                 uint32_t timetolive=0, sctp_assoc_t assoc_id=0):
+        memset(&self.c, 0, sizeof(self.c))
+        self.c.sinfo_stream = stream
+        self.c.sinfo_ppid = htonl(ppid)
+        self.c.sinfo_flags = flags
+        self.c.sinfo_context = context
+        self.c.sinfo_timetolive = timetolive
+        self.c.sinfo_assoc_id = assoc_id
+
+    @property
+    def stream(self): return self.c.sinfo_stream
+    @property
+    def ssn(self): return self.c.sinfo_ssn
+    @property
+    def flags(self): return self.c.sinfo_flags
+    @property
+    def ppid(self): return ntohl(self.c.sinfo_ppid)
+    @property
+    def context(self): return self.c.sinfo_context
+    @property
+    def timetolive(self): return self.c.sinfo_timetolive
+    @property
+    def tsn(self): return self.c.sinfo_tsn
+    @property
+    def cumtsn(self): return self.c.sinfo_cumtsn
+    @property
+    def assoc_id(self): return self.c.sinfo_assoc_id
+
+    def __repr__(self):
+        return (f"SndRcvInfo(stream={self.stream}, ssn={self.ssn}, flags={self.flags:#x}, ppid={self.ppid}, "
+                f"context={self.context}, timetolive={self.timetolive}, tsn={self.tsn}, "
+                f"cumtsn={self.cumtsn}, assoc_id={self.assoc_id})")
+
+
+cdef class NxtInfo:
+    """``struct sctp_nxtinfo`` (RFC 6458 5.3.6): what the *next* message will be."""
+
+    @property
+    def stream(self): return self.c.nxt_sid
+    @property
+    def flags(self): return self.c.nxt_flags
+    @property
+    def ppid(self): return ntohl(self.c.nxt_ppid)
+    @property
+    def length(self): return self.c.nxt_length
+    @property
+    def assoc_id(self): return self.c.nxt_assoc_id
+    @property
+    def is_notification(self): return (self.c.nxt_flags & MSG_NOTIFICATION) != 0   # Linux: SCTP_NOTIFICATION == MSG_NOTIFICATION
+    @property
+    def unordered(self): return (self.c.nxt_flags & SCTP_UNORDERED) != 0
+
+    def __repr__(self):
+        return (f"NxtInfo(stream={self.stream}, flags={self.flags:#x}, ppid={self.ppid}, "
+                f"length={self.length}, assoc_id={self.assoc_id})")

@@ -1,0 +1,217 @@
+"""Run a command on a real Linux SCTP stack, whatever kernel this machine runs.
+
+    python -m csctp.testing [options] -- CMD [ARGS...]
+
+* If the running kernel can open an SCTP socket (after ``modprobe sctp``
+  where permitted), CMD runs right here.
+* Otherwise a throw-away VM boots a packaged distribution kernel with
+  virtme-ng + QEMU, sharing this machine's filesystem (same checkout, same
+  venv; read-only except /tmp and any ``--rwdir``), loads ``sctp`` and runs
+  CMD there.  CMD's output streams to this terminal and its exit status is
+  this command's exit status.
+
+Either way the first line says which path was taken.  When neither is
+possible it exits with status 2 and says what to install.  Environment:
+
+``CSCTP_TEST_PATH``   ``auto`` (default), ``native`` or ``vm``: force a path
+``CSCTP_VM_KERNEL``   the kernel image to boot (default: newest /boot/vmlinuz-* with sctp.ko)
+``CSCTP_VM_KVM=1``    use KVM (off by default: stock kernels have been seen to hang under it here)
+``CSCTP_VM_MEMORY``   guest memory (default ``2G``); ``CSCTP_VM_CPUS`` (default 2)
+``CSCTP_VM_TIMEOUT``  seconds before the VM is killed (default 3600)
+
+Inside, ``CSCTP_KERNEL_PATH`` is ``native`` or ``vm`` and ``CSCTP_REQUIRE_SCTP=1``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import errno
+import glob
+import os
+import platform
+import re
+import shlex
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+from typing import List, Optional, Sequence
+
+IPPROTO_SCTP = 132
+
+INSTALL_HINT = """\
+No SCTP stack is reachable: this kernel ({kernel}) has no SCTP and no VM can be started ({why}).
+To run on a VM (Debian/Ubuntu, as root):
+    apt-get install qemu-system-x86 busybox-static linux-image-amd64   # Ubuntu: linux-image-generic
+    pip install virtme-ng
+or load SCTP into this kernel:  modprobe sctp   (package: linux-modules-extra-$(uname -r) on Ubuntu)
+`make test` and `make demo` install all of this for you."""
+
+
+def kernel_has_sctp(try_modprobe: bool = True) -> bool:
+    """True if this kernel can create an SCTP socket (loading the module if permitted)."""
+    for attempt in range(2):
+        try:
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM, IPPROTO_SCTP)
+        except OSError as e:
+            if e.errno not in (errno.EPROTONOSUPPORT, errno.ESOCKTNOSUPPORT, errno.EAFNOSUPPORT):
+                raise
+            if attempt == 0 and try_modprobe and shutil.which("modprobe"):
+                subprocess.run(["modprobe", "-q", "sctp"], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, check=False)
+                continue
+            return False
+        else:
+            s.close()
+            return True
+    return False
+
+
+def _kernel_version(path: str) -> str:
+    return os.path.basename(path)[len("vmlinuz-"):]
+
+
+def find_vm_kernel() -> Optional[str]:
+    """The newest readable /boot/vmlinuz-* whose modules include sctp."""
+    forced = os.environ.get("CSCTP_VM_KERNEL")
+    if forced:
+        return forced
+    cands = []
+    for path in glob.glob("/boot/vmlinuz-*"):
+        ver = _kernel_version(path)
+        if not os.access(path, os.R_OK):
+            continue
+        if glob.glob(f"/lib/modules/{ver}/kernel/net/sctp/sctp.ko*"):
+            cands.append(path)
+
+    def key(p: str):
+        return [int(x) if x.isdigit() else x for x in re.split(r"[.-]", _kernel_version(p))]
+
+    cands.sort(key=key)
+    return cands[-1] if cands else None
+
+
+def find_vng() -> Optional[str]:
+    here = os.path.join(os.path.dirname(sys.executable), "vng")
+    if os.access(here, os.X_OK):
+        return here
+    return shutil.which("vng")
+
+
+def vm_problem() -> Optional[str]:
+    """Why a VM cannot be started, or None if it can."""
+    if platform.machine() not in ("x86_64", "amd64"):
+        return f"the VM path supports x86_64 hosts, this is {platform.machine()}"
+    if not find_vng():
+        return "virtme-ng (vng) is not installed"
+    if not shutil.which("qemu-system-x86_64"):
+        return "qemu-system-x86_64 is not installed"
+    if not find_vm_kernel():
+        return "no readable /boot/vmlinuz-* with an sctp module"
+    if not (shutil.which("busybox") or os.path.exists("/bin/busybox") or os.path.exists("/usr/bin/busybox")):
+        return "busybox (busybox-static) is not installed"
+    return None
+
+
+def _say(msg: str) -> None:
+    print(f"csctp.testing: {msg}", file=sys.stderr, flush=True)
+
+
+def run_native(cmd: Sequence[str]) -> int:
+    _say(f"path=native kernel {platform.release()} has SCTP; running natively")
+    env = dict(os.environ, CSCTP_KERNEL_PATH="native", CSCTP_REQUIRE_SCTP="1")
+    return subprocess.call(list(cmd), env=env)
+
+
+def run_vm(cmd: Sequence[str], rwdirs: Sequence[str] = ()) -> int:
+    kernel = find_vm_kernel()
+    vng = find_vng()
+    assert kernel and vng
+    ver = _kernel_version(kernel)
+    kvm = os.environ.get("CSCTP_VM_KVM") == "1"
+    _say(f"path=vm this kernel {platform.release()} has no SCTP; booting VM with kernel {ver} "
+         f"({'KVM' if kvm else 'software emulation'}, one boot for the whole command)")
+    # The guest sees this filesystem read-only; /tmp is a private overlay.
+    # Everything a command writes goes to /tmp or an --rwdir.
+    passthrough = {k: v for k, v in os.environ.items()
+                   if k.startswith(("CSCTP_", "PYTEST_", "CI", "HYPOTHESIS"))}
+    passthrough.update({
+        "CSCTP_KERNEL_PATH": "vm",
+        "CSCTP_REQUIRE_SCTP": "1",
+        "CSCTP_VM_KERNEL_VERSION": ver,
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONUNBUFFERED": "1",
+        "TMPDIR": "/tmp",
+        "HOME": "/tmp",
+        "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "/usr/bin:/bin"),
+    })
+    exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in sorted(passthrough.items()))
+    inner = (
+        "modprobe sctp || { echo 'csctp.testing: modprobe sctp failed in the VM' >&2; exit 97; }; "
+        "ip link set lo up 2>/dev/null; "
+        f"cd {shlex.quote(os.getcwd())} && exec env {exports} {shlex.join(cmd)}"
+    )
+    argv = [vng, "-r", kernel, "--memory", os.environ.get("CSCTP_VM_MEMORY", "2G"),
+            "--cpus", os.environ.get("CSCTP_VM_CPUS", "2")]
+    if not kvm:
+        argv.append("--disable-kvm")
+    for d in rwdirs:
+        argv += ["--rwdir", os.path.abspath(d)]
+    argv += ["--exec", inner]
+    timeout = float(os.environ.get("CSCTP_VM_TIMEOUT", "3600"))
+    # vng runs its helpers (virtme-run, ...) from PATH: put its own directory first.
+    host_env = dict(os.environ)
+    host_env["PATH"] = os.path.dirname(vng) + os.pathsep + host_env.get("PATH", "")
+    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, start_new_session=True, env=host_env)
+    try:
+        rc = proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _say(f"VM still running after {timeout:g} s: killing it")
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        return 124
+    except KeyboardInterrupt:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait()
+        raise
+    return rc
+
+
+def choose_path() -> str:
+    """'native', 'vm', or raise SystemExit(2) with what to install."""
+    forced = os.environ.get("CSCTP_TEST_PATH", "auto")
+    if forced not in ("auto", "native", "vm"):
+        raise SystemExit(f"csctp.testing: CSCTP_TEST_PATH must be auto, native or vm, not {forced!r}")
+    if forced in ("auto", "native") and kernel_has_sctp():
+        return "native"
+    if forced == "native":
+        raise SystemExit(f"csctp.testing: CSCTP_TEST_PATH=native but kernel {platform.release()} has no SCTP")
+    why = vm_problem()
+    if why is None:
+        return "vm"
+    _say(INSTALL_HINT.format(kernel=platform.release(), why=why))
+    raise SystemExit(2)
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    ap = argparse.ArgumentParser(
+        prog="python -m csctp.testing",
+        description="Run CMD on a real Linux SCTP stack: natively if this kernel has SCTP, else in a VM.")
+    ap.add_argument("--rwdir", action="append", default=[],
+                    help="directory the VM may write to (repeatable); everything else but /tmp is read-only there")
+    ap.add_argument("--which", action="store_true", help="only print which path would be taken")
+    ap.add_argument("cmd", nargs=argparse.REMAINDER, help="-- CMD [ARGS...]")
+    args = ap.parse_args(argv)
+    cmd = args.cmd[1:] if args.cmd[:1] == ["--"] else args.cmd
+    path = choose_path()
+    if args.which:
+        print(path)
+        return 0
+    if not cmd:
+        ap.error("no command given (python -m csctp.testing -- CMD ...)")
+    return run_native(cmd) if path == "native" else run_vm(cmd, args.rwdir)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

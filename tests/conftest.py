@@ -1,0 +1,87 @@
+"""Shared fixtures: real SCTP associations on loopback.
+
+Every test that is not marked ``nokernel`` needs a kernel SCTP stack.  When
+none is reachable the session stops with an error instead of skipping: run
+the suite with ``make test`` (or ``python -m csctp.testing -- pytest``), which
+boots a VM when this kernel has no SCTP.
+"""
+
+import os
+import platform
+import socket
+
+import pytest
+
+import csctp
+from csctp.testing import kernel_has_sctp
+
+_SCTP = None
+
+
+def sctp_available() -> bool:
+    global _SCTP
+    if _SCTP is None:
+        _SCTP = kernel_has_sctp(try_modprobe=os.geteuid() == 0)
+    return _SCTP
+
+
+def pytest_report_header(config):
+    path = os.environ.get("CSCTP_KERNEL_PATH", "direct (not under csctp.testing)")
+    return (f"csctp {csctp.__version__}: kernel {platform.release()}, path={path}, "
+            f"kernel SCTP {'available' if sctp_available() else 'NOT available'}")
+
+
+def pytest_collection_modifyitems(config, items):
+    needs_kernel = [i for i in items if i.get_closest_marker("nokernel") is None]
+    if needs_kernel and not sctp_available():
+        pytest.exit(
+            f"{len(needs_kernel)} selected tests need kernel SCTP and kernel {platform.release()} has none.\n"
+            "Run them on a real SCTP stack with `make test` or `python -m csctp.testing -- pytest ...`\n"
+            "(or select only the kernel-free tests with `-m nokernel`).", returncode=3)
+
+
+def _listener(family, host, type=socket.SOCK_STREAM, **kw):
+    srv = csctp.Socket(family, type)
+    srv.bind((host, 0))
+    srv.listen(16)
+    return srv
+
+
+@pytest.fixture
+def loopback_pair():
+    """Factory: a connected one-to-one (client, server-side) pair over loopback."""
+    made = []
+
+    def make(family=socket.AF_INET, host=None):
+        host = host or ("127.0.0.1" if family == socket.AF_INET else "::1")
+        srv = _listener(family, host)
+        port = srv.getsockname()[1]
+        cli = csctp.Socket(family, socket.SOCK_STREAM)
+        cli.settimeout(10)
+        srv.settimeout(10)
+        cli.connect((host, port))
+        conn, _ = srv.accept()
+        conn.settimeout(10)
+        made.extend([srv, cli, conn])
+        return cli, conn
+
+    yield make
+    for s in made:
+        s.close()
+
+
+@pytest.fixture
+def pair(loopback_pair):
+    """A connected one-to-one IPv4 loopback pair: (client, server-side)."""
+    return loopback_pair()
+
+
+@pytest.fixture
+def one_to_many():
+    """A one-to-many server socket bound to 127.0.0.1 and listening: (socket, port)."""
+    srv = csctp.Socket(socket.AF_INET, socket.SOCK_SEQPACKET)
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(16)
+    srv.settimeout(10)
+    yield srv, srv.getsockname()[1]
+    srv.close()
