@@ -122,6 +122,16 @@ cdef void _parse_cmsgs(msghdr *msg, Message m) noexcept:
         c = csctp_cmsg_nxthdr(msg, c)
 
 
+cdef inline unsigned char *_put_cmsg(cmsghdr **cur, int type, size_t size) noexcept:
+    """Write an IPPROTO_SCTP control message header at *cur*, advance *cur* past it, return its data."""
+    cdef cmsghdr *c = cur[0]
+    c.cmsg_level = IPPROTO_SCTP
+    c.cmsg_type = type
+    c.cmsg_len = csctp_cmsg_len(size)
+    cur[0] = <cmsghdr *>(<char *>c + csctp_cmsg_space(size))
+    return csctp_cmsg_data(c)
+
+
 cdef class Socket:
     """An SCTP socket: one-to-one (``SOCK_STREAM``) or one-to-many (``SOCK_SEQPACKET``).
 
@@ -582,22 +592,15 @@ cdef class Socket:
             memset(cbuf, 0, clen)
             msg.msg_control = cbuf
             msg.msg_controllen = clen
-            c = csctp_cmsg_firsthdr(&msg)
-            c.cmsg_level = IPPROTO_SCTP
-            c.cmsg_type = CSCTP_CMSG_SNDINFO
-            c.cmsg_len = csctp_cmsg_len(sizeof(sctp_sndinfo))
-            si = <sctp_sndinfo *>csctp_cmsg_data(c)
+            c = <cmsghdr *>cbuf
+            si = <sctp_sndinfo *>_put_cmsg(&c, CSCTP_CMSG_SNDINFO, sizeof(sctp_sndinfo))
             si.snd_sid = sid
             si.snd_flags = <uint16_t>flags
             si.snd_ppid = htonl(p)
             si.snd_context = ctx
             si.snd_assoc_id = assoc_id
             if ttl is not None:
-                c = csctp_cmsg_nxthdr(&msg, c)
-                c.cmsg_level = IPPROTO_SCTP
-                c.cmsg_type = CSCTP_CMSG_PRINFO
-                c.cmsg_len = csctp_cmsg_len(sizeof(sctp_prinfo))
-                pi = <sctp_prinfo *>csctp_cmsg_data(c)
+                pi = <sctp_prinfo *>_put_cmsg(&c, CSCTP_CMSG_PRINFO, sizeof(sctp_prinfo))
                 pi.pr_policy = SCTP_PR_SCTP_TTL
                 pi.pr_value = _as_u32(ttl, "send: ttl")
             if to is not None:
@@ -673,7 +676,7 @@ cdef class Socket:
                 clen += csctp_cmsg_space(sizeof(sctp_authinfo))
             if to is not None:
                 dest = self._pack(to, "sendv")
-                clen += dest.count * csctp_cmsg_space(sizeof(sockaddr_in6))
+                clen += (dest.count - 1) * csctp_cmsg_space(sizeof(in6_addr))
             if clen <= sizeof(cbuf):
                 msg.msg_control = cbuf
             else:
@@ -681,54 +684,40 @@ cdef class Socket:
                 msg.msg_control = <char *>big_cbuf
             memset(msg.msg_control, 0, clen)
             msg.msg_controllen = clen
-            c = csctp_cmsg_firsthdr(&msg)
-            c.cmsg_level = IPPROTO_SCTP
-            c.cmsg_type = CSCTP_CMSG_SNDINFO
-            c.cmsg_len = csctp_cmsg_len(sizeof(sctp_sndinfo))
-            si = <sctp_sndinfo *>csctp_cmsg_data(c)
+            c = <cmsghdr *>msg.msg_control
+            si = <sctp_sndinfo *>_put_cmsg(&c, CSCTP_CMSG_SNDINFO, sizeof(sctp_sndinfo))
             si.snd_sid = sid
             si.snd_flags = <uint16_t>flags
             si.snd_ppid = htonl(p)
             si.snd_context = ctx
             si.snd_assoc_id = assoc_id
             if pr_policy:
-                c = csctp_cmsg_nxthdr(&msg, c)
-                c.cmsg_level = IPPROTO_SCTP
-                c.cmsg_type = CSCTP_CMSG_PRINFO
-                c.cmsg_len = csctp_cmsg_len(sizeof(sctp_prinfo))
-                pi = <sctp_prinfo *>csctp_cmsg_data(c)
+                pi = <sctp_prinfo *>_put_cmsg(&c, CSCTP_CMSG_PRINFO, sizeof(sctp_prinfo))
                 pi.pr_policy = <uint16_t>pr_policy
                 pi.pr_value = prv
             if auth_key is not None:
-                c = csctp_cmsg_nxthdr(&msg, c)
-                c.cmsg_level = IPPROTO_SCTP
-                c.cmsg_type = CSCTP_CMSG_AUTHINFO
-                c.cmsg_len = csctp_cmsg_len(sizeof(sctp_authinfo))
-                ai = <sctp_authinfo *>csctp_cmsg_data(c)
                 if not 0 <= auth_key <= 0xFFFF:
                     raise ValueError(f"sendv: auth_key must be in 0..65535, got {auth_key}")
+                ai = <sctp_authinfo *>_put_cmsg(&c, CSCTP_CMSG_AUTHINFO, sizeof(sctp_authinfo))
                 ai.auth_keynumber = <uint16_t>auth_key
             if dest is not None:
-                # RFC 6458 5.3.9/5.3.10: destination addresses as DSTADDRV4/V6 control messages
-                sa = <const char *>dest.ptr()
-                for i in range(dest.count):
+                # The first destination, with the port, goes in msg_name; the others as
+                # DSTADDRV4/V6 control messages (RFC 6458 5.3.9/5.3.10).  Repeating the
+                # first there fails: the kernel's sctp_connect_add_peer() finds it already
+                # in the new association and returns EADDRNOTAVAIL.
+                sa = <const char *>dest.ptr() + dest.first_len()
+                for i in range(1, dest.count):
                     salen = sockaddr_len(<const sockaddr *>sa)
-                    c = csctp_cmsg_nxthdr(&msg, c)
-                    c.cmsg_level = IPPROTO_SCTP
                     if (<const sockaddr *>sa).sa_family == AF_INET:
-                        c.cmsg_type = CSCTP_CMSG_DSTADDRV4
-                        c.cmsg_len = csctp_cmsg_len(sizeof(in_addr))
-                        memcpy(csctp_cmsg_data(c), &(<const sockaddr_in *>sa).sin_addr, sizeof(in_addr))
+                        memcpy(_put_cmsg(&c, CSCTP_CMSG_DSTADDRV4, sizeof(in_addr)),
+                               &(<const sockaddr_in *>sa).sin_addr, sizeof(in_addr))
                     else:
-                        c.cmsg_type = CSCTP_CMSG_DSTADDRV6
-                        c.cmsg_len = csctp_cmsg_len(sizeof(in6_addr))
-                        memcpy(csctp_cmsg_data(c), &(<const sockaddr_in6 *>sa).sin6_addr, sizeof(in6_addr))
+                        memcpy(_put_cmsg(&c, CSCTP_CMSG_DSTADDRV6, sizeof(in6_addr)),
+                               &(<const sockaddr_in6 *>sa).sin6_addr, sizeof(in6_addr))
                     sa += salen
-                # the first address, with its port, also goes in msg_name
                 msg.msg_name = dest.ptr()
                 msg.msg_namelen = dest.first_len()
-                msg.msg_controllen = <size_t>(<char *>c - <char *>msg.msg_control) + csctp_cmsg_space(
-                    sizeof(in_addr) if c.cmsg_type == CSCTP_CMSG_DSTADDRV4 else sizeof(in6_addr))
+            msg.msg_controllen = <size_t>(<char *>c - <char *>msg.msg_control)
             n = self._sendmsg(&msg, 0, "sendv")
         finally:
             for i in range(k):

@@ -1,5 +1,5 @@
 from libc.stdint cimport uint16_t, uint32_t
-from csctp.includes.sctp cimport sctp_assoc_t, sctp_rcvinfo, sctp_nxtinfo, sctp_sndrcvinfo
+from csctp.includes.sctp cimport sctp_assoc_t, sctp_rcvinfo, sctp_nxtinfo, sctp_sndrcvinfo, sctp_sndinfo, sctp_prinfo, sctp_authinfo
 
 cdef class Message:
     cdef public object data         # bytes for recv(); None for recv_into()
@@ -25,3 +25,15 @@ cdef class SndRcvInfo:
 
 cdef class NxtInfo:
     cdef sctp_nxtinfo c
+
+cdef class RcvInfo:
+    cdef sctp_rcvinfo c
+
+cdef class SndInfo:
+    cdef sctp_sndinfo c
+
+cdef class PrInfo:
+    cdef sctp_prinfo c
+
+cdef class AuthInfo:
+    cdef sctp_authinfo c

@@ -12,7 +12,8 @@ from libc.stdint cimport uint16_t, uint32_t
 from csctp.includes.socket cimport MSG_EOR, MSG_TRUNC, MSG_CTRUNC, ntohl, htonl
 from csctp.includes.sctp cimport (
     MSG_NOTIFICATION, SCTP_UNORDERED, SCTP_ADDR_OVER, SCTP_ABORT, SCTP_EOF,
-    CSCTP_SENDALL, SCTP_SACK_IMMEDIATELY, SCTP_PR_SCTP_MASK)
+    CSCTP_SENDALL, SCTP_SACK_IMMEDIATELY, SCTP_PR_SCTP_MASK,
+    SCTP_PR_SCTP_NONE, SCTP_PR_SCTP_TTL, SCTP_PR_SCTP_RTX, SCTP_PR_SCTP_PRIO)
 
 
 cdef class Message:
@@ -160,3 +161,91 @@ cdef class NxtInfo:
     def __repr__(self):
         return (f"NxtInfo(stream={self.stream}, flags={self.flags:#x}, ppid={self.ppid}, "
                 f"length={self.length}, assoc_id={self.assoc_id})")
+
+
+cdef class RcvInfo:
+    """``struct sctp_rcvinfo`` (RFC 6458 5.3.5): what arrived with a message."""
+
+    @property
+    def stream(self): return self.c.rcv_sid
+    @property
+    def ssn(self): return self.c.rcv_ssn
+    @property
+    def flags(self): return self.c.rcv_flags
+    @property
+    def ppid(self): return ntohl(self.c.rcv_ppid)
+    @property
+    def tsn(self): return self.c.rcv_tsn
+    @property
+    def cumtsn(self): return self.c.rcv_cumtsn
+    @property
+    def context(self): return self.c.rcv_context
+    @property
+    def assoc_id(self): return self.c.rcv_assoc_id
+
+    def __repr__(self):
+        return (f"RcvInfo(stream={self.stream}, ssn={self.ssn}, flags={self.flags:#x}, ppid={self.ppid}, "
+                f"tsn={self.tsn}, cumtsn={self.cumtsn}, context={self.context}, assoc_id={self.assoc_id})")
+
+
+cdef class SndInfo:
+    """``struct sctp_sndinfo`` (RFC 6458 5.3.4): how to send a message."""
+
+    def __init__(self, int stream=0, uint32_t ppid=0, int flags=0, uint32_t context=0, sctp_assoc_t assoc_id=0):
+        if not 0 <= stream <= 0xFFFF:
+            raise ValueError(f"SndInfo: stream must be in 0..65535, got {stream}")
+        if not 0 <= flags <= 0xFFFF:
+            raise ValueError(f"SndInfo: flags must fit in 16 bits, got {flags:#x}")
+        self.c.snd_sid = stream
+        self.c.snd_flags = flags
+        self.c.snd_ppid = htonl(ppid)
+        self.c.snd_context = context
+        self.c.snd_assoc_id = assoc_id
+
+    @property
+    def stream(self): return self.c.snd_sid
+    @property
+    def flags(self): return self.c.snd_flags
+    @property
+    def ppid(self): return ntohl(self.c.snd_ppid)
+    @property
+    def context(self): return self.c.snd_context
+    @property
+    def assoc_id(self): return self.c.snd_assoc_id
+
+    def __repr__(self):
+        return (f"SndInfo(stream={self.stream}, ppid={self.ppid}, flags={self.flags:#x}, "
+                f"context={self.context}, assoc_id={self.assoc_id})")
+
+
+cdef class PrInfo:
+    """``struct sctp_prinfo`` (RFC 6458 5.3.7): PR-SCTP policy (``SCTP_PR_SCTP_TTL``/``RTX``/``PRIO``) and value."""
+
+    def __init__(self, int policy=SCTP_PR_SCTP_NONE, uint32_t value=0):
+        if policy not in (SCTP_PR_SCTP_NONE, SCTP_PR_SCTP_TTL, SCTP_PR_SCTP_RTX, SCTP_PR_SCTP_PRIO):
+            raise ValueError(f"PrInfo: policy must be SCTP_PR_SCTP_NONE/TTL/RTX/PRIO, got {policy:#x}")
+        self.c.pr_policy = policy
+        self.c.pr_value = value
+
+    @property
+    def policy(self): return self.c.pr_policy
+    @property
+    def value(self): return self.c.pr_value
+
+    def __repr__(self):
+        return f"PrInfo(policy={self.policy:#x}, value={self.value})"
+
+
+cdef class AuthInfo:
+    """``struct sctp_authinfo`` (RFC 6458 5.3.8): the shared key number to authenticate with."""
+
+    def __init__(self, int keynumber=0):
+        if not 0 <= keynumber <= 0xFFFF:
+            raise ValueError(f"AuthInfo: keynumber must be in 0..65535, got {keynumber}")
+        self.c.auth_keynumber = keynumber
+
+    @property
+    def keynumber(self): return self.c.auth_keynumber
+
+    def __repr__(self):
+        return f"AuthInfo(keynumber={self.keynumber})"

@@ -31,6 +31,7 @@ def pytest_report_header(config):
             f"kernel SCTP {'available' if sctp_available() else 'NOT available'}")
 
 
+@pytest.hookimpl(trylast=True)  # after -m/-k deselection
 def pytest_collection_modifyitems(config, items):
     needs_kernel = [i for i in items if i.get_closest_marker("nokernel") is None]
     if needs_kernel and not sctp_available():
@@ -85,3 +86,21 @@ def one_to_many():
     srv.settimeout(10)
     yield srv, srv.getsockname()[1]
     srv.close()
+
+
+@pytest.fixture
+def sysctl():
+    """Set ``net.sctp.*`` knobs for one test (root, as in the test VM); restored afterwards."""
+    saved = {}
+
+    def set_(name, value):
+        path = f"/proc/sys/net/sctp/{name}"
+        with open(path) as f:
+            saved.setdefault(path, f.read())
+        with open(path, "w") as f:
+            f.write(str(value))
+
+    yield set_
+    for path, old in saved.items():
+        with open(path, "w") as f:
+            f.write(old)

@@ -235,3 +235,182 @@ def test_peeloff_and_peeloff_flags_branch_associations(one_to_many):
     finally:
         for c in clients:
             c.close()
+
+
+def test_ipv6_address_on_an_ipv4_socket_is_a_value_error():
+    with csctp.Socket(socket.AF_INET) as s:
+        with pytest.raises(ValueError, match="AF_INET socket"):
+            s.bind("[::1]:0")
+
+
+def test_ipv4_peer_on_an_ipv6_socket_is_v4_mapped(loopback_pair):
+    srv = csctp.Socket(socket.AF_INET6)
+    try:
+        srv.bind(("::", 0))
+        srv.listen(1)
+        srv.settimeout(10)
+        port = srv.getsockname()[1]
+        with csctp.Socket(socket.AF_INET) as cli:
+            cli.settimeout(10)
+            cli.connect(("127.0.0.1", port))
+            conn, peer = srv.accept()
+            with conn:
+                assert peer[0] == "::ffff:127.0.0.1"
+                cli.send(b"v4 on v6", ppid=3)
+                assert conn.recv().data == b"v4 on v6"
+    finally:
+        srv.close()
+
+
+def test_multihomed_bind_and_connectx_return_the_association(one_to_many):
+    srv = csctp.Socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        srv.bind("127.0.0.1/127.0.0.2:0")
+        port = srv.getsockname()[1]
+        assert sorted(srv.getladdrs()) == [("127.0.0.1", port), ("127.0.0.2", port)]
+        srv.listen(1)
+        srv.settimeout(10)
+        with csctp.Socket(socket.AF_INET) as cli:
+            cli.settimeout(10)
+            aid = cli.connectx(f"127.0.0.1/127.0.0.2:{port}")
+            assert aid > 0
+            conn, _ = srv.accept()
+            with conn:
+                cli.send(b"ping")
+                m = conn.recv()
+                assert m.data == b"ping"
+                assert sorted(a[0] for a in conn.getladdrs()) == ["127.0.0.1", "127.0.0.2"]
+                assert sorted(a[0] for a in cli.getpaddrs()) == ["127.0.0.1", "127.0.0.2"]
+    finally:
+        srv.close()
+
+
+def test_nxtinfo_describes_the_next_message(pair):
+    cli, srv = pair
+    srv.setsockopt(C.SOL_SCTP, C.SCTP_RECVNXTINFO, 1)
+    cli.send(b"one", stream=1, ppid=10)
+    cli.send(b"two!", stream=2, ppid=20)
+    import time
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:      # until both are queued
+        n, m = srv.recv_into(bytearray(16), 0, socket.MSG_PEEK)
+        if m.nxt is not None:
+            break
+        time.sleep(0.01)
+    m = srv.recv()
+    assert m.data == b"one" and m.nxt is not None
+    assert (m.nxt.stream, m.nxt.ppid, m.nxt.length) == (2, 20, 4)
+    assert srv.recv().nxt is None
+
+
+def test_sendv_gathers_buffers_with_prinfo_and_authinfo(loopback_pair, sysctl):
+    sysctl("auth_enable", 1)
+    cli, srv = loopback_pair()
+    parts = [b"head|", memoryview(b"xxbodyxx")[2:6], bytearray(b"|tail")]
+    n = cli.sendv(parts, stream=2, ppid=0xFFFFFF80, pr_policy=C.SCTP_PR_SCTP_RTX, pr_value=3, auth_key=0)
+    assert n == 14
+    m = srv.recv()
+    assert (m.data, m.stream, m.ppid) == (b"head|body|tail", 2, 0xFFFFFF80)
+
+
+def test_sendv_to_several_addresses_sets_up_an_association(one_to_many):
+    srv, port = one_to_many
+    srv.bindx(("127.0.0.2", port))
+    with csctp.Socket(socket.AF_INET, socket.SOCK_SEQPACKET) as cli:
+        cli.settimeout(10)
+        cli.sendv([b"implicit"], ppid=1, to=[("127.0.0.1", port), ("127.0.0.2", port)])
+        m = srv.recv()
+        assert m.data == b"implicit" and m.assoc_id > 0
+        srv.send(b"reply", assoc_id=m.assoc_id)
+        r = cli.recv()
+        assert r.data == b"reply"
+        assert sorted(a[0] for a in cli.getpaddrs(r.assoc_id)) == ["127.0.0.1", "127.0.0.2"]
+
+
+def test_recv_copies_the_payload_once(pair):
+    # tracemalloc sees every Python allocation: receiving an N-byte message
+    # must allocate about N (the returned bytes), not 2N (a bounce buffer + bytes).
+    import tracemalloc
+    cli, srv = pair
+    size = 48 * 1024           # below the partial delivery point: delivered whole
+    payload = bytes(size)
+    cli.send(payload)
+    srv.recv(0, socket.MSG_PEEK)      # wait until the message is there, outside the measurement
+    tracemalloc.start()
+    try:
+        m = srv.recv(size)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert m.data == payload
+    assert size <= peak < size + size // 4
+
+
+def test_recv_into_copies_nothing_into_python_memory(pair):
+    import tracemalloc
+    cli, srv = pair
+    size = 48 * 1024
+    buf = bytearray(size)
+    cli.send(b"\x07" * size)
+    srv.recv(16, socket.MSG_PEEK)
+    tracemalloc.start()
+    try:
+        n, m = srv.recv_into(buf)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert n == size and buf[0] == 7 and buf[-1] == 7
+    assert peak < 8 * 1024         # a Message object, nothing payload-sized
+
+
+def test_signals_interrupting_recv_are_retried_pep475(pair):
+    import signal
+    import threading
+    cli, srv = pair
+    hits = []
+    old = signal.signal(signal.SIGALRM, lambda *a: hits.append(1))
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.05, 0.05)      # EINTR every 50 ms
+        t = threading.Timer(0.5, cli.send, args=(b"after the signals",))
+        t.start()
+        m = srv.recv()
+        t.join()
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+    assert m.data == b"after the signals"
+    assert len(hits) >= 2
+
+
+def test_a_raising_signal_handler_interrupts_recv(pair):
+    import signal
+    _, srv = pair
+
+    def boom(*a):
+        raise KeyboardInterrupt("from handler")
+
+    old = signal.signal(signal.SIGALRM, boom)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.1)
+        with pytest.raises(KeyboardInterrupt, match="from handler"):
+            srv.recv()
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def test_blocking_recv_releases_the_gil(pair):
+    import threading
+    import time
+    cli, srv = pair
+    got = []
+    t = threading.Thread(target=lambda: got.append(srv.recv()))
+    t.start()
+    count = 0
+    deadline = time.monotonic() + 0.5
+    while time.monotonic() < deadline:      # Python work while the other thread is in recvmsg()
+        count += 1
+    cli.send(b"done")
+    t.join(10)
+    assert got and got[0].data == b"done"
+    assert count > 1000
