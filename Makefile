@@ -24,6 +24,9 @@ help:
 	@echo "make test   the whole suite on a real SCTP kernel (VM if this kernel has none)"
 	@echo "make build  build the extension in place"
 	@echo "make clean  remove build products (keeps the venv)"
+	@echo "make wheel       sdist + repaired manylinux wheel of this machine into wheelhouse/"
+	@echo "make test-wheel  the whole suite against that wheel, installed in a fresh venv ($(WHEEL_VENV))"
+	@echo "make lint        actionlint + shellcheck on the wheels workflow, cibuildwheel matrix check"
 
 # cheap when nothing is missing (dpkg-query + one socket() call), so it always runs:
 # a new machine or a new kernel is noticed
@@ -52,3 +55,60 @@ test: build
 
 clean:
 	rm -rf build csctp/*.c csctp/*.so csctp/*.html
+
+# ---- wheels and packaging ------------------------------------------------------
+# `make wheel && make test-wheel` proves the release artefacts here: the sdist,
+# a wheel built from it in an isolated environment, auditwheel-repaired (libsctp
+# bundled), then installed into a venv outside the checkout and run through the
+# whole suite on a real SCTP kernel.  Not part of `make test` (CI runs that only).
+# The venv lives under /tmp: the test VM sees the host's /tmp as the lower layer
+# of its writable /tmp overlay, so the venv is there, unchanged, inside the VM.
+WHEEL_VENV ?= /tmp/csctp-wheel-venv
+WHEEL_RUN  ?= /tmp/csctp-wheel-run
+WHEELHOUSE ?= wheelhouse
+WPY := $(WHEEL_VENV)/bin/python
+
+.PHONY: lint wheel test-wheel
+
+$(VENV)/.lint-deps: requirements/lint.txt requirements/cibuildwheel.txt $(VENV)/.python-deps
+	$(VPY) -m pip install -q -r requirements/lint.txt
+	touch $@
+
+$(VENV)/.wheel-deps: requirements/wheel.txt $(VENV)/.python-deps
+	$(VPY) -m pip install -q -r requirements/wheel.txt
+	touch $@
+
+# actionlint runs shellcheck (from the venv) on the workflow's run: scripts
+lint: $(VENV)/.lint-deps
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" actionlint -verbose .github/workflows/wheels.yml
+	$(VENV)/bin/shellcheck tools/wheel-smoke.sh
+	$(VPY) tools/check-packaging.py matrix
+
+wheel: system-deps $(VENV)/.wheel-deps
+	rm -rf dist $(WHEELHOUSE)
+	# the sdist, then a wheel built from that sdist (python -m build's default), each in a fresh isolated env
+	$(VPY) -m build --outdir dist .
+	$(VPY) tools/check-packaging.py sdist dist/csctp-*.tar.gz
+	$(VENV)/bin/auditwheel show dist/csctp-*.whl
+	# --plat auto: the most compatible manylinux policy the wheel satisfies on this glibc
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" auditwheel repair --plat auto --wheel-dir $(WHEELHOUSE) dist/csctp-*.whl
+	$(VPY) -m zipfile -l $(WHEELHOUSE)/csctp-*.whl | grep -E '^csctp\.libs/libsctp[^/]*\.so'
+	$(VPY) tools/check-packaging.py wheel $(WHEELHOUSE)/csctp-*.whl
+
+test-wheel: system-deps
+	@ls $(WHEELHOUSE)/csctp-*.whl >/dev/null 2>&1 || { echo "make test-wheel: no wheel in $(WHEELHOUSE)/: run make wheel first" >&2; exit 1; }
+	rm -rf $(WHEEL_VENV) $(WHEEL_RUN)
+	mkdir -p $(WHEEL_RUN)
+	$(PYTHON) -m venv $(WHEEL_VENV)
+	$(WPY) -m pip install -q --upgrade pip
+	# the test tools of requirements/dev.txt without its build tools: the wheel needs no Cython
+	grep -viE '^(cython|setuptools|wheel)([^a-z0-9_.-]|$$)' requirements/dev.txt > $(WHEEL_RUN)/test-requirements.txt
+	$(WPY) -m pip install -q -r $(WHEEL_RUN)/test-requirements.txt
+	$(WPY) -m pip install --no-index --no-deps --only-binary :all: --find-links $(WHEELHOUSE) csctp
+	! $(WPY) -c "import Cython" 2>/dev/null || { echo "make test-wheel: Cython is in the wheel venv; it must not be needed" >&2; exit 1; }
+	# a directory with tests/ and pyproject.toml but no csctp/: only the installed csctp can be imported
+	cp -r tests pyproject.toml tools/wheel-smoke.sh $(WHEEL_RUN)/
+	if [ -d examples ]; then cp -r examples $(WHEEL_RUN)/; fi
+	cd $(WHEEL_RUN) && PATH="$(WHEEL_VENV)/bin:$$PATH" CSCTP_EXPECT_INSTALLED=1 \
+	    $(WPY) -m csctp.testing -- sh wheel-smoke.sh $(PYTEST_ARGS) 2>&1 | tee $(WHEEL_RUN)/test-wheel.log
+	grep -E '^csctp [^ ]+ from $(WHEEL_VENV)/lib/python[0-9.]+/site-packages/csctp: ' $(WHEEL_RUN)/test-wheel.log

@@ -27,11 +27,50 @@ def sctp_available() -> bool:
 
 def pytest_report_header(config):
     path = os.environ.get("CSCTP_KERNEL_PATH", "direct (not under csctp.testing)")
-    return (f"csctp {csctp.__version__}: kernel {platform.release()}, path={path}, "
+    return (f"csctp {csctp.__version__} from {os.path.dirname(csctp.__file__)}: "
+            f"kernel {platform.release()}, path={path}, "
             f"kernel SCTP {'available' if sctp_available() else 'NOT available'}")
 
 
-@pytest.hookimpl(trylast=True)  # after -m/-k deselection
+# ---- installed-wheel runs (make test-wheel, cibuildwheel's test step) --------
+def installed_wheel_problems():
+    """Why the csctp under test is not an installed, repaired wheel ([] if it is).
+
+    With CSCTP_EXPECT_INSTALLED=1 the run exists to test the wheel: a csctp
+    imported from a checkout, or a libsctp loaded from the system instead of the
+    copy auditwheel bundled, would make it test something else.
+    """
+    import sysconfig
+    from importlib.metadata import PackageNotFoundError, version
+
+    pkg = os.path.dirname(os.path.realpath(csctp.__file__))
+    site = {os.path.realpath(sysconfig.get_paths()[k]) for k in ("purelib", "platlib")}
+    if os.path.dirname(pkg) not in site:
+        return [f"csctp is imported from {pkg}, not from this interpreter's site-packages {sorted(site)}"]
+    problems = []
+    try:
+        if version("csctp") != csctp.__version__:
+            problems.append(f"installed metadata says {version('csctp')}, csctp.__version__ {csctp.__version__}")
+    except PackageNotFoundError:
+        problems.append("csctp has no installed distribution metadata")
+    with open("/proc/self/maps") as maps:
+        loaded = {line.split()[-1] for line in maps if "/libsctp" in line}
+    bundled = os.path.join(os.path.dirname(pkg), "csctp.libs")
+    if not loaded or any(os.path.dirname(os.path.realpath(p)) != bundled for p in loaded):
+        problems.append(f"libsctp is loaded from {sorted(loaded)}, not from the wheel's {bundled}/")
+    return problems
+
+
+def pytest_sessionstart(session):
+    if os.environ.get("CSCTP_EXPECT_INSTALLED") == "1":
+        problems = installed_wheel_problems()
+        if problems:
+            pytest.exit("CSCTP_EXPECT_INSTALLED=1 but this is not the installed wheel:\n  "
+                        + "\n  ".join(problems), returncode=4)
+
+
+# trylast: after pytest's own -m/-k deselection, so `-m nokernel` runs without SCTP
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config, items):
     needs_kernel = [i for i in items if i.get_closest_marker("nokernel") is None]
     if needs_kernel and not sctp_available():
