@@ -32,7 +32,7 @@ from csctp.includes.socket cimport *
 from csctp.includes.sctp cimport *
 from csctp._errors cimport raise_errno, raise_last
 from csctp._addr cimport AddrList, pack, sockaddr_to_py, unpack_packed, sockaddr_len
-from csctp._message cimport Message, message_new, message_set_rcvinfo, message_set_sndrcv, NxtInfo
+from csctp._message cimport Message, message_new, message_set_addr, message_set_rcvinfo, message_set_sndrcv, NxtInfo
 
 cdef extern from "Python.h":
     # raw-pointer forms: recv() owns the new bytes object by hand until it is
@@ -770,7 +770,7 @@ cdef class Socket:
         if msg.msg_controllen:
             _parse_cmsgs(&msg, m)
         if self.type == SOCK_SEQPACKET and msg.msg_namelen:
-            m.addr = sockaddr_to_py(<sockaddr *>&ss, msg.msg_namelen)
+            message_set_addr(m, &ss, msg.msg_namelen)    # decoded lazily, on .addr
         return m
 
     def recv_into(self, buffer, Py_ssize_t nbytes=0, int flags=0):
@@ -809,7 +809,7 @@ cdef class Socket:
         if msg.msg_controllen:
             _parse_cmsgs(&msg, m)
         if self.type == SOCK_SEQPACKET and msg.msg_namelen:
-            m.addr = sockaddr_to_py(<sockaddr *>&ss, msg.msg_namelen)
+            message_set_addr(m, &ss, msg.msg_namelen)    # decoded lazily, on .addr
         return n, m
 
     def recv_whole(self, Py_ssize_t max_size=16 * 1024 * 1024, int flags=0):

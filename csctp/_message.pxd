@@ -3,7 +3,9 @@ from csctp.includes.sctp cimport sctp_assoc_t, sctp_rcvinfo, sctp_nxtinfo, sctp_
 
 cdef class Message:
     cdef public object data         # bytes for recv(); None for recv_into()
-    cdef public object addr         # sender address (host, port, ...) or None
+    cdef object _addr               # decoded sender address, or one given by the caller
+    cdef char _sa[28]               # raw sender sockaddr (in or in6), decoded on first use
+    cdef int _salen
     cdef readonly int stream
     cdef readonly int ssn
     cdef readonly int flags         # rcv_flags (SCTP_UNORDERED, ...)
@@ -17,6 +19,7 @@ cdef class Message:
     cdef readonly object nxt        # NxtInfo or None
 
 cdef Message message_new()
+cdef void message_set_addr(Message m, const void *sa, int salen) noexcept
 cdef void message_set_rcvinfo(Message m, const sctp_rcvinfo *ri)
 cdef void message_set_sndrcv(Message m, const sctp_sndrcvinfo *si)
 

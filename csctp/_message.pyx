@@ -7,7 +7,9 @@ wire's (network) byte order; csctp converts both ways so that a Diameter
 PPID 46 is ``46`` on both ends, whatever the CPU's byte order.
 """
 
-from libc.string cimport memset
+from libc.string cimport memset, memcpy
+from csctp.includes.socket cimport sockaddr
+from csctp._addr cimport sockaddr_to_py
 from libc.stdint cimport uint16_t, uint32_t
 from csctp.includes.socket cimport MSG_EOR, MSG_TRUNC, MSG_CTRUNC, ntohl, htonl
 from csctp.includes.sctp cimport (
@@ -38,8 +40,21 @@ cdef class Message:
         self.tsn = tsn
         self.cumtsn = cumtsn
         self.context = context
-        self.addr = addr
+        self._addr = addr
+        self._salen = 0
         self.has_info = True
+
+    @property
+    def addr(self):
+        """The sender's address ``(host, port[, flowinfo, scope_id])`` (one-to-many sockets), else None."""
+        if self._addr is None and self._salen:
+            self._addr = sockaddr_to_py(<const sockaddr *>self._sa, self._salen)
+        return self._addr
+
+    @addr.setter
+    def addr(self, value):
+        self._addr = value
+        self._salen = 0
 
     @property
     def eor(self):
@@ -76,6 +91,13 @@ cdef class Message:
 cdef Message message_new():
     cdef Message m = Message.__new__(Message)
     return m
+
+
+cdef void message_set_addr(Message m, const void *sa, int salen) noexcept:
+    if salen > <int>sizeof(m._sa):
+        salen = sizeof(m._sa)
+    memcpy(m._sa, sa, salen)
+    m._salen = salen
 
 
 cdef void message_set_rcvinfo(Message m, const sctp_rcvinfo *ri):
