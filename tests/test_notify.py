@@ -409,6 +409,37 @@ def test_remote_error_carries_cause_code_and_binary_data(sockets):
     assert conn.recv().data == b"still up"
 
 
+def test_partial_delivery_aborted_when_the_sender_aborts_mid_message(sockets):
+    srv = csctp.Socket(socket.AF_INET, socket.SOCK_STREAM)
+    srv.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 32768)       # far below the message size
+    srv.setsockopt(C.SOL_SCTP, C.SCTP_PARTIAL_DELIVERY_POINT, 1000)
+    srv.bind(("127.0.0.1", 0))
+    srv.listen()
+    csctp.subscribe(srv, "partial_delivery", "assoc_change")
+    cli = csctp.Socket(socket.AF_INET, socket.SOCK_STREAM)
+    cli.settimeout(WAIT)
+    srv.settimeout(WAIT)
+    cli.connect(("127.0.0.1", srv.getsockname()[1]))
+    conn, _ = srv.accept()
+    sockets.append((srv, cli, conn))
+    assert [e.state for e in next_events(conn, {"assoc_change"})] == [C.SCTP_COMM_UP]
+    cli.settimeout(0)
+    assert cli.send(b"A" * 150_000, stream=4) == 150_000
+    piece = conn.recv(4096)                     # the receiver is now mid-message (partial delivery)
+    assert (len(piece.data), piece.eor, piece.stream) == (4096, False, 4)
+    cli.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    cli.close()                                  # ABORT before the rest of the message arrives
+    evs = next_events(conn, {"partial_delivery", "assoc_change"})
+    assert [type(e) for e in evs] == [csctp.PartialDelivery, csctp.AssocChange]
+    pd, lost = evs
+    assert pd.indication == C.SCTP_PARTIAL_DELIVERY_ABORTED and pd.assoc_id == lost.assoc_id
+    assert pd.length == 24
+    # Linux 6.1 reports stream and seq 0 when the association dies (sctp_ulpq_abort_pd
+    # passes no stream); a FORWARD-TSN abort reports the real ones
+    assert pd.stream in (0, 4) and pd.seq == 0
+    assert lost.state == C.SCTP_COMM_LOST
+
+
 # ---- kernel: options that announce themselves ------------------------------
 
 def test_adaptation_indication_carries_the_peers_value(sockets):
