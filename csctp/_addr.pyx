@@ -24,6 +24,9 @@ from csctp.includes.socket cimport (
     sockaddr, sockaddr_in, sockaddr_in6, socklen_t, AF_INET, AF_INET6,
     htons, ntohs, htonl, ntohl)
 
+cdef extern from "<arpa/inet.h>" nogil:
+    const char *inet_ntop(int af, const void *src, char *dst, socklen_t size)
+
 DEF SIN_LEN = 16
 DEF SIN6_LEN = 28
 
@@ -95,13 +98,15 @@ cdef object sockaddr_to_py(const sockaddr *sa, socklen_t salen):
     cdef const sockaddr_in6 *sin6
     if sa == NULL or salen < sizeof(sa.sa_family):
         return None
+    cdef char text[64]          # INET6_ADDRSTRLEN is 46
     if sa.sa_family == AF_INET and salen >= sizeof(sockaddr_in):
         sin = <const sockaddr_in *>sa
-        return (_socket.inet_ntop(AF_INET, (<const char *>&sin.sin_addr)[:4]), ntohs(sin.sin_port))
+        inet_ntop(AF_INET, &sin.sin_addr, text, sizeof(text))
+        return (text.decode("ascii"), ntohs(sin.sin_port))
     if sa.sa_family == AF_INET6 and salen >= sizeof(sockaddr_in6):
         sin6 = <const sockaddr_in6 *>sa
-        return (_socket.inet_ntop(AF_INET6, (<const char *>&sin6.sin6_addr)[:16]),
-                ntohs(sin6.sin6_port), ntohl(sin6.sin6_flowinfo), sin6.sin6_scope_id)
+        inet_ntop(AF_INET6, &sin6.sin6_addr, text, sizeof(text))
+        return (text.decode("ascii"), ntohs(sin6.sin6_port), ntohl(sin6.sin6_flowinfo), sin6.sin6_scope_id)
     return None
 
 
