@@ -14,6 +14,7 @@ cdef class BatchPool:
     cdef Py_ssize_t _exports             # live buffer exports of slot memory (message views)
     cdef unsigned long long _generation  # bumped by every recv: older batches are stale
     cdef bint _open_piece                # the last message received had no MSG_EOR
+    cdef bint _busy                      # a recv is in its system call (GIL released)
     # per-message metadata, preallocated numpy arrays and their data pointers
     cdef readonly dict _arrays
     cdef uint32_t *_lengths
@@ -31,6 +32,8 @@ cdef class BatchPool:
     cdef uint16_t *_nxt_streams
     cdef uint32_t *_nxt_ppids
     cdef uint16_t *_nxt_flags
+
+    cdef int _recvmmsg(self, int fd, unsigned int n, int rflags, double timeout, bint want_addresses) except -1
 
 
 cdef class Batch:

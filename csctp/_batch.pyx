@@ -308,12 +308,9 @@ cdef class BatchPool:
         """
         cdef int fd = fileno_of(sock)
         cdef double timeout = _timeout_of(sock)
-        cdef double deadline = 0.0
         cdef unsigned int n
-        cdef Py_ssize_t i, k
-        cdef int r, err
-        cdef int rflags
-        cdef msghdr *m
+        cdef Py_ssize_t k
+        cdef int r, rflags
         cdef Batch b
         if max_messages is None:
             n = self.max_messages
@@ -326,8 +323,40 @@ cdef class BatchPool:
                 f"BatchPool.recv: {self._exports} memoryview(s) into this pool's slots are still alive; "
                 f"the receive would overwrite them.  Release them (del / .release() / 'with' block) "
                 f"or keep the messages with .copy() first")
+        if self._busy:
+            # the GIL is released in recvmmsg: a second thread would have the kernel write the same slots
+            raise RuntimeError("BatchPool.recv: another thread is receiving into this pool; use one pool per thread")
         self._generation += 1
         rflags = flags | MSG_WAITFORONE
+        self._busy = True
+        try:
+            r = self._recvmmsg(fd, n, rflags, timeout, want_addresses)
+        finally:
+            self._busy = False
+        b = Batch.__new__(Batch)
+        b.pool = self
+        b._generation = self._generation
+        b.has_addresses = want_addresses
+        b.starts_mid_message = self._open_piece
+        k = 0
+        while k < r:
+            # one-to-one end of association: recvmsg keeps returning 0, and recvmmsg fills
+            # every remaining entry with those empty reads
+            if self._hdrs[k].msg_len == 0 and not (self._hdrs[k].msg_hdr.msg_flags & MSG_NOTIFICATION):
+                b.eof = True
+                break
+            _parse_one(self, k)
+            k += 1
+        b.n = k
+        if k:
+            self._open_piece = not (self._msg_flags[k - 1] & MSG_EOR)
+        return b
+
+    cdef int _recvmmsg(self, int fd, unsigned int n, int rflags, double timeout, bint want_addresses) except -1:
+        cdef double deadline = 0.0
+        cdef Py_ssize_t i
+        cdef int r, err
+        cdef msghdr *m
         while True:
             for i in range(n):
                 m = &self._hdrs[i].msg_hdr
@@ -355,24 +384,7 @@ cdef class BatchPool:
                     raise TimeoutError(f"recvmmsg: timed out after {timeout:g} s")
             else:
                 raise_errno("recvmmsg", err)
-        b = Batch.__new__(Batch)
-        b.pool = self
-        b._generation = self._generation
-        b.has_addresses = want_addresses
-        b.starts_mid_message = self._open_piece
-        k = 0
-        while k < r:
-            # one-to-one end of association: recvmsg keeps returning 0, and recvmmsg fills
-            # every remaining entry with those empty reads
-            if self._hdrs[k].msg_len == 0 and not (self._hdrs[k].msg_hdr.msg_flags & MSG_NOTIFICATION):
-                b.eof = True
-                break
-            _parse_one(self, k)
-            k += 1
-        b.n = k
-        if k:
-            self._open_piece = not (self._msg_flags[k - 1] & MSG_EOR)
-        return b
+        return r
 
     def complete(self, sock, Batch batch, Py_ssize_t i, Py_ssize_t max_size=16 * 1024 * 1024):
         """The whole message whose first piece is ``batch[i]``, as ``bytes``.

@@ -332,6 +332,35 @@ def test_want_addresses_reports_senders_on_one_to_many(one_to_many):
             c.close()
 
 
+def test_a_pool_refuses_a_second_thread_while_receiving(pair):
+    import threading
+    cli, srv = pair
+    pool = BatchPool(4, 64)
+    out = []
+    t = threading.Thread(target=lambda: out.append(pool.recv(srv).copy(0)))   # blocks: nothing sent yet
+    t.start()
+    idle = csctp.Socket(socket.AF_INET, socket.SOCK_STREAM)
+    refused = False
+    try:
+        idle.bind(("127.0.0.1", 0))
+        idle.listen(1)
+        idle.setblocking(False)
+        deadline = time.monotonic() + 10
+        while not refused and time.monotonic() < deadline:
+            try:
+                pool.recv(idle)       # before the thread is in recvmmsg: nothing to accept-read
+            except RuntimeError as e:
+                assert "another thread" in str(e)
+                refused = True
+            except OSError:
+                time.sleep(0.01)
+    finally:
+        cli.send(b"wake up")
+        t.join(20)
+        idle.close()
+    assert refused and out == [b"wake up"]
+
+
 def test_nonblocking_and_timeout_receives(pair):
     _, srv = pair
     pool = BatchPool(4, 64)
@@ -575,7 +604,8 @@ def test_recv_max_messages_is_checked(pair):
 
 def test_rss_stays_flat_across_many_batched_messages(pair):
     cli, srv = pair
-    total, per_batch = 200_000, 64
+    # 200k measured +0 kB in the VM (677 s under load); the suite default is sized for emulation
+    total, per_batch = int(os.environ.get("CSCTP_BATCH_RSS_MESSAGES", "50000")), 64
     rows = np.full((per_batch, 128), 7, dtype=np.uint8)
     streams = np.arange(per_batch) % 8
     pool = BatchPool(per_batch, 256)
@@ -597,7 +627,7 @@ def test_rss_stays_flat_across_many_batched_messages(pair):
                 b.copy(0)
         return got
 
-    run(20_000)                 # warm up: allocator arenas, numpy caches
+    run(5_000)                  # warm up: allocator arenas, numpy caches
     gc.collect()
     before = rss_kb()
     t0 = time.monotonic()
