@@ -50,13 +50,16 @@ def run(mode, n):
             os._exit(0)
     conn, _ = lst.accept()
     got = 0
+    calls = n
     if mode == "batch":
         pool = BatchPool(PER_CALL, 256)
         b = pool.recv(conn)
         t0, r0 = time.perf_counter(), resource.getrusage(resource.RUSAGE_SELF)
         got = len(b)
+        calls = 1
         while got < n:
             got += len(pool.recv(conn))
+            calls += 1
     else:
         conn.recv(512)
         t0, r0 = time.perf_counter(), resource.getrusage(resource.RUSAGE_SELF)
@@ -70,7 +73,7 @@ def run(mode, n):
     conn.close()
     lst.close()
     cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
-    return (got - 1) / (t1 - t0), cpu / (got - 1) * 1e6
+    return (got - 1) / (t1 - t0), cpu / (got - 1) * 1e6, got / calls
 
 
 def main():
@@ -78,9 +81,9 @@ def main():
     print(f"kernel {os.uname().release}, {n} messages of {SIZE} bytes, 3 runs each (median)")
     for mode in ("per-message", "batch"):
         runs = sorted(run(mode, n) for _ in range(3))
-        rate, cpu = runs[1]
-        print(f"{mode:12s} {rate:10.0f} msg/s   receiver CPU {cpu:6.2f} us/msg   "
-              f"(runs: {', '.join(f'{r:.0f}' for r, _ in runs)})")
+        rate, cpu, per_call = runs[1]
+        print(f"{mode:12s} {rate:10.0f} msg/s   receiver CPU {cpu:6.2f} us/msg   {per_call:5.1f} msg/recv call   "
+              f"(runs: {', '.join(f'{r[0]:.0f}' for r in runs)})")
 
 
 if __name__ == "__main__":
