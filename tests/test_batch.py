@@ -361,6 +361,42 @@ def test_a_pool_refuses_a_second_thread_while_receiving(pair):
     assert refused and out == [b"wake up"]
 
 
+def test_ipv6_senders_and_metadata(loopback_pair):
+    cli, srv = loopback_pair(socket.AF_INET6)
+    send_batch(cli, [b"v6-a", b"v6-b"], streams=[7, 8], ppids=[0xDEADBEEF, 1])
+    pool = BatchPool(4, 64)
+    got = []
+    deadline = time.monotonic() + 10
+    while len(got) < 2 and time.monotonic() < deadline:
+        b = pool.recv(srv, want_addresses=True)
+        got += [(b.copy(i), int(b.streams[i]), int(b.ppids[i]), b.addresses(i)) for i in range(len(b))]
+    assert [g[:3] for g in got] == [(b"v6-a", 7, 0xDEADBEEF), (b"v6-b", 8, 1)]
+    assert all(g[3][0] == "::1" and g[3][1] == cli.getsockname()[1] for g in got)
+
+
+def test_nxtinfo_describes_the_following_message(pair):
+    cli, srv = pair
+    cli.setsockopt(C.SOL_SCTP, C.SCTP_NODELAY, 1)
+    srv.setsockopt(C.SOL_SCTP, C.SCTP_RECVNXTINFO, 1)
+    pool = BatchPool(4, 64)
+    seen_nxt = 0
+    for attempt in range(5):
+        cli.send(b"a" * 10, stream=1, ppid=11)
+        cli.send(b"b" * 23, stream=2, ppid=0x80000022)
+        got = []
+        deadline = time.monotonic() + 10
+        while len(got) < 2 and time.monotonic() < deadline:
+            b = pool.recv(srv)
+            got += [(int(b.info[i]), int(b.nxt_lengths[i]), int(b.nxt_streams[i]), int(b.nxt_ppids[i]))
+                    for i in range(len(b))]
+        assert len(got) == 2
+        if got[0][0] & 2:       # NXTINFO comes only when the next message was already queued
+            assert got[0][1:] == (23, 2, 0x80000022)
+            seen_nxt += 1
+        assert got[1][0] & 1
+    assert seen_nxt >= 1
+
+
 def test_nonblocking_and_timeout_receives(pair):
     _, srv = pair
     pool = BatchPool(4, 64)
