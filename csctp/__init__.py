@@ -32,3 +32,8 @@ __all__ += [
     "PartialDelivery", "AdaptationIndication", "Authentication", "SenderDry", "StreamReset",
     "AssocReset", "StreamChange",
 ]
+
+# ---- batch I/O (recvmmsg / sendmmsg), issue 4 ----
+from csctp._batch import BatchPool, Batch, BatchMessage, send_batch  # noqa: E402
+
+__all__ += ["BatchPool", "Batch", "BatchMessage", "send_batch"]
