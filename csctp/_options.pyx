@@ -629,8 +629,9 @@ def set_peer_addr_params(sock, address=None, assoc_id=0, hbinterval=None, pathma
                          sackdelay_enable=None, hb_demand=False):
     """SCTP_PEER_ADDR_PARAMS: change what is given, leave the rest.
 
-    *hbinterval* (ms; 0 really means zero: SPP_HB_TIME_IS_ZERO), *pathmaxrxt*, *pathmtu*
-    (fixes the path MTU, so it turns PMTU discovery off), *sackdelay* (1..500 ms),
+    *hbinterval* (ms; 0 really means zero: SPP_HB_TIME_IS_ZERO; turns heartbeats on),
+    *pathmaxrxt*, *pathmtu* (fixes the path MTU, so it turns PMTU discovery off),
+    *sackdelay* (1..500 ms; turns delayed SACK on),
     *hb_enable* / *pmtud_enable* / *sackdelay_enable* (True/False/None), *hb_demand* (send a
     HEARTBEAT now; needs an address).  For one peer *address*, the association, or (assoc_id=0
     on one-to-many) the endpoint default.
@@ -640,10 +641,15 @@ def set_peer_addr_params(sock, address=None, assoc_id=0, hbinterval=None, pathma
     memset(&p, 0, sizeof(p))
     p.spp_assoc_id = _aid(assoc_id, "SCTP_PEER_ADDR_PARAMS")
     _addr_in(address, <void *>&p.spp_address, "SCTP_PEER_ADDR_PARAMS")
+    # RFC 6458 8.1.12: the kernel ignores spp_hbinterval / spp_sackdelay unless the
+    # matching *_ENABLE flag comes with them, so giving a value turns the feature on
     if hbinterval is not None:
         p.spp_hbinterval = _u32(hbinterval, "SCTP_PEER_ADDR_PARAMS: hbinterval")
         if p.spp_hbinterval == 0:
             flags |= SPP_HB_TIME_IS_ZERO
+        if hb_enable is not None and not hb_enable:
+            raise ValueError("SCTP_PEER_ADDR_PARAMS: hbinterval given with hb_enable=False")
+        hb_enable = True
     if pathmaxrxt is not None:
         p.spp_pathmaxrxt = _u16(pathmaxrxt, "SCTP_PEER_ADDR_PARAMS: pathmaxrxt")
         if p.spp_pathmaxrxt == 0:
@@ -655,6 +661,9 @@ def set_peer_addr_params(sock, address=None, assoc_id=0, hbinterval=None, pathma
         pmtud_enable = False
     if sackdelay is not None:
         p.spp_sackdelay = <uint32_t>_int(sackdelay, "SCTP_PEER_ADDR_PARAMS: sackdelay", 1, 500)
+        if sackdelay_enable is not None and not sackdelay_enable:
+            raise ValueError("SCTP_PEER_ADDR_PARAMS: sackdelay given with sackdelay_enable=False")
+        sackdelay_enable = True
     if hb_enable is not None:
         flags |= SPP_HB_ENABLE if _bool(hb_enable, "hb_enable") else SPP_HB_DISABLE
     if pmtud_enable is not None:
