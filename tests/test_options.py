@@ -222,6 +222,41 @@ def test_partial_delivery_point_splits_a_large_message(make_pair, pd_point):
         assert len(pieces) == 1
 
 
+@pytest.mark.parametrize("interleave", [0, 1])
+def test_fragment_interleave_lets_other_associations_in_during_partial_delivery(sockets, interleave):
+    # One-to-many server; association A is stuck half-way through a large message (partial
+    # delivery started, A's window full) when association B's small message arrives.
+    # Level 0 holds B back until A's message is complete; level 1 queues it at once.
+    srv = sockets(type=socket.SOCK_SEQPACKET)
+    O.set_fragment_interleave(srv, interleave)
+    O.set_partial_delivery_point(srv, 4000)
+    srv.bind((LOCAL, 0))
+    srv.listen(4)
+    port = srv.getsockname()[1]
+    a = sockets()
+    O.set_maxseg(a, 1000)
+    a.connect((LOCAL, port))
+    big = os.urandom(150000)               # more than the server's receive window
+    a.send(big)
+    wait_until(lambda: O.get_status(a).rwnd < 2000, "A to fill the server's window")
+    b = sockets()
+    b.connect((LOCAL, port))
+    b.send(b"from B")
+    wait_acked(b)
+    order, got = [], 0
+    for _ in range(1000):
+        m = srv.recv()
+        order.append("B" if m.data == b"from B" else ("A-end" if m.eor else "A"))
+        got += len(m.data) if order[-1] != "B" else 0
+        if got >= len(big) and "B" in order:
+            break
+    assert order.count("A-end") == 1 and order.count("B") == 1 and got == len(big)
+    if interleave:
+        assert order.index("B") < order.index("A-end")
+    else:
+        assert order.index("B") == order.index("A-end") + 1
+
+
 def test_partial_delivery_point_above_half_the_receive_buffer_is_refused(sockets):
     s = sockets()
     with pytest.raises(OSError) as ei:
