@@ -188,6 +188,8 @@ _UDP_ONLY = "only on one-to-many (SOCK_SEQPACKET) sockets"
 
 cdef dict _HINTS = {
     ("SCTP_AUTH_CHUNK", EACCES): _AUTH_HINT,
+    ("SCTP_HMAC_IDENT", EACCES): _AUTH_HINT,
+    ("SCTP_HMAC_IDENT", EINVAL): "SHA-1 (SCTP_AUTH_HMAC_ID_SHA1) must be in the list; unknown identifiers are refused",
     ("SCTP_AUTH_KEY", EACCES): _AUTH_HINT,
     ("SCTP_AUTH_ACTIVE_KEY", EACCES): _AUTH_HINT,
     ("SCTP_AUTH_DELETE_KEY", EACCES): _AUTH_HINT,
@@ -1024,6 +1026,49 @@ def deactivate_key(sock, keynumber, assoc_id=0):
     _keyid(sock, SCTP_AUTH_DEACTIVATE_KEY, "SCTP_AUTH_DEACTIVATE_KEY", keynumber, assoc_id)
 
 
+def get_hmac_ident(sock):
+    """SCTP_HMAC_IDENT: the HMAC algorithms offered to peers, in order of preference
+    (SCTP_AUTH_HMAC_ID_SHA1 = 1, SCTP_AUTH_HMAC_ID_SHA256 = 3)."""
+    cdef size_t size = sizeof(sctp_hmacalgo) + 64 * sizeof(uint16_t)
+    cdef socklen_t l = <socklen_t>size
+    cdef sctp_hmacalgo *h = <sctp_hmacalgo *>PyMem_Malloc(size)
+    cdef uint32_t n, i
+    if h == NULL:
+        raise MemoryError()
+    try:
+        memset(h, 0, size)
+        sockopt_get(sock, SCTP_HMAC_IDENT, h, &l, "SCTP_HMAC_IDENT")
+        n = h.shmac_num_idents
+        if n > (l - sizeof(sctp_hmacalgo)) // sizeof(uint16_t):
+            n = (l - sizeof(sctp_hmacalgo)) // sizeof(uint16_t)
+        return [h.shmac_idents[i] for i in range(n)]
+    finally:
+        PyMem_Free(h)
+
+
+def set_hmac_ident(sock, idents):
+    """SCTP_HMAC_IDENT: offer these HMAC algorithms, most preferred first.  RFC 4895 makes
+    SHA-1 mandatory, so the list must contain SCTP_AUTH_HMAC_ID_SHA1 (the kernel refuses it
+    otherwise)."""
+    cdef list ids = [_u16(i, "SCTP_HMAC_IDENT: ident") for i in idents]
+    cdef Py_ssize_t n = len(ids), i
+    cdef size_t size
+    cdef sctp_hmacalgo *h
+    if not 1 <= n <= 4:
+        raise ValueError(f"SCTP_HMAC_IDENT: give 1..4 HMAC identifiers, got {n}")
+    size = sizeof(sctp_hmacalgo) + n * sizeof(uint16_t)
+    h = <sctp_hmacalgo *>PyMem_Malloc(size)
+    if h == NULL:
+        raise MemoryError()
+    try:
+        h.shmac_num_idents = <uint32_t>n
+        for i in range(n):
+            h.shmac_idents[i] = <uint16_t>ids[i]
+        sockopt_set(sock, SCTP_HMAC_IDENT, h, <socklen_t>size, "SCTP_HMAC_IDENT")
+    finally:
+        PyMem_Free(h)
+
+
 DEF AUTHCHUNKS_ROOM = 65536        # a chunk list is a u16-length parameter: this always fits
 
 
@@ -1258,6 +1303,7 @@ _DISPATCH = {
     "interleaving_supported": (get_interleaving_supported, set_interleaving_supported, None),
     "reuse_port": (get_reuse_port, set_reuse_port, None),
     "auth_chunk": (None, add_auth_chunk, None),
+    "hmac_ident": (get_hmac_ident, set_hmac_ident, None),
     "auth_key": (None, set_auth_key, None),
     "auth_active_key": (get_active_key, set_active_key, None),
     "auth_delete_key": (None, delete_key, None),

@@ -780,6 +780,17 @@ def test_auth_chunks_and_keys(make_pair, sysctl):
         O.set_active_key(cli, 7)                # never existed
 
 
+def test_hmac_ident_order_and_sha1_requirement(sockets, sysctl):
+    sysctl("auth_enable", 1)
+    s = sockets()
+    assert C.SCTP_AUTH_HMAC_ID_SHA1 in O.get_hmac_ident(s)
+    O.set_hmac_ident(s, [C.SCTP_AUTH_HMAC_ID_SHA256, C.SCTP_AUTH_HMAC_ID_SHA1])
+    assert O.get_hmac_ident(s) == [C.SCTP_AUTH_HMAC_ID_SHA256, C.SCTP_AUTH_HMAC_ID_SHA1]
+    with pytest.raises(OSError) as ei:
+        O.set_hmac_ident(s, [C.SCTP_AUTH_HMAC_ID_SHA256])      # RFC 4895: SHA-1 is mandatory
+    assert ei.value.errno == errno.EINVAL and "SHA-1" in str(ei.value)
+
+
 def test_auth_disabled_is_reported_with_the_sysctl_to_set(sockets, sysctl):
     sysctl("auth_enable", 0)
     s = sockets()
@@ -885,6 +896,7 @@ def test_works_with_a_stdlib_socket_and_a_plain_fd(pair):
     (lambda: O.add_streams(0), ValueError, "at least one"),
     (lambda: O.add_auth_chunk(0, 256), ValueError, "chunk_type"),
     (lambda: O.set_auth_key(0, 1, "text key"), TypeError, "bytes"),
+    (lambda: O.set_hmac_ident(0, []), ValueError, "1..4"),
     (lambda: O.set_auth_key(0, 1, b"k" * 70000), ValueError, "65535"),
     (lambda: O.set_fragment_interleave(0, 3), ValueError, "0..2"),
     (lambda: O.opt_info(0, C.SCTP_STATUS, b"ab"), ValueError, "bytes"),

@@ -401,3 +401,9 @@ cdef extern from "csctp.h" nogil:
     unsigned char *csctp_cmsg_data(cmsghdr *c)
     size_t csctp_cmsg_space(size_t n)
     size_t csctp_cmsg_len(size_t n)
+
+# ---- options helper (issue 3) additions ----
+cdef extern from "csctp.h" nogil:
+    struct sctp_hmacalgo:
+        uint32_t shmac_num_idents
+        uint16_t shmac_idents[0]
