@@ -87,8 +87,9 @@ PeerAddrInfo.__doc__ = ("SCTP_GET_PEER_ADDR_INFO: one peer address; state is SCT
                         "SCTP_PF or SCTP_UNCONFIRMED; srtt and rto in ms.")
 
 PaddrThresholds = NamedTuple("PaddrThresholds", [("address", Optional[tuple]), ("pathmaxrxt", int),
-                                                 ("pathpfthld", int)])
-PaddrThresholds.__doc__ = "SCTP_PEER_ADDR_THLDS: failure and potentially-failed thresholds (RFC 7829)."
+                                                 ("pathpfthld", int), ("pathcpthld", Optional[int])])
+PaddrThresholds.__doc__ = ("SCTP_PEER_ADDR_THLDS(_V2): failure, potentially-failed (RFC 7829) and primary "
+                           "switchover thresholds (None: the kernel lacks the V2 option).")
 
 Status = NamedTuple("Status", [("assoc_id", int), ("state", int), ("rwnd", int), ("unackdata", int),
                                ("penddata", int), ("instreams", int), ("outstreams", int),
@@ -220,6 +221,7 @@ cdef dict _HINTS = {
     ("SCTP_AUTOCLOSE", EOPNOTSUPP): _UDP_ONLY,
     ("SCTP_REUSE_PORT", EOPNOTSUPP): "only on one-to-one (SOCK_STREAM) sockets",
     ("SCTP_PEER_ADDR_THLDS", ENOENT): "that address is not a peer address of the association",
+    ("SCTP_PEER_ADDR_THLDS_V2", ENOENT): "that address is not a peer address of the association",
     ("SCTP_GET_PEER_ADDR_INFO", EACCES): "the path is potentially failed and PF state is not exposed",
 }
 
@@ -699,26 +701,42 @@ def get_peer_addr_info(sock, address, assoc_id=0):
 
 
 def get_paddr_thresholds(sock, address=None, assoc_id=0):
-    """SCTP_PEER_ADDR_THLDS: path failure and potentially-failed thresholds."""
-    cdef sctp_paddrthlds t
+    """SCTP_PEER_ADDR_THLDS(_V2): path failure, potentially-failed and (Linux >= 5.9)
+    primary-switchover thresholds; pathcpthld is None where the kernel lacks the V2 form
+    (65535 means switchover is off)."""
+    cdef csctp_paddrthlds_v2 t
     cdef socklen_t l = sizeof(t)
     memset(&t, 0, sizeof(t))
     t.spt_assoc_id = _aid(assoc_id, "SCTP_PEER_ADDR_THLDS")
     _addr_in(address, <void *>&t.spt_address, "SCTP_PEER_ADDR_THLDS")
-    sockopt_get(sock, SCTP_PEER_ADDR_THLDS, &t, &l, "SCTP_PEER_ADDR_THLDS")
+    cp = None
+    try:
+        sockopt_get(sock, SCTP_PEER_ADDR_THLDS_V2, &t, &l, "SCTP_PEER_ADDR_THLDS_V2")
+        cp = t.spt_pathcpthld
+    except UnsupportedOption:
+        l = sizeof(sctp_paddrthlds)         # the V1 layout is a prefix of the V2 one
+        sockopt_get(sock, SCTP_PEER_ADDR_THLDS, &t, &l, "SCTP_PEER_ADDR_THLDS")
     return PaddrThresholds(_addr_out(<void *>&t.spt_address) if address is not None else None,
-                           t.spt_pathmaxrxt, t.spt_pathpfthld)
+                           t.spt_pathmaxrxt, t.spt_pathpfthld, cp)
 
 
-def set_paddr_thresholds(sock, address=None, pathmaxrxt=0, pathpfthld=0, assoc_id=0):
-    """SCTP_PEER_ADDR_THLDS: *pathmaxrxt* (0 leaves it) and *pathpfthld* (always applied; RFC 7829)."""
-    cdef sctp_paddrthlds t
+def set_paddr_thresholds(sock, address=None, pathmaxrxt=0, pathpfthld=0, pathcpthld=None, assoc_id=0):
+    """SCTP_PEER_ADDR_THLDS: *pathmaxrxt* (0 leaves it) and *pathpfthld* (always applied;
+    RFC 7829); with *pathcpthld* (primary switchover, 65535 = off; must not be below
+    pathpfthld) the V2 form, which needs Linux >= 5.9."""
+    cdef csctp_paddrthlds_v2 t
     memset(&t, 0, sizeof(t))
     t.spt_assoc_id = _aid(assoc_id, "SCTP_PEER_ADDR_THLDS")
     _addr_in(address, <void *>&t.spt_address, "SCTP_PEER_ADDR_THLDS")
     t.spt_pathmaxrxt = _u16(pathmaxrxt or 0, "SCTP_PEER_ADDR_THLDS: pathmaxrxt")
     t.spt_pathpfthld = _u16(pathpfthld or 0, "SCTP_PEER_ADDR_THLDS: pathpfthld")
-    sockopt_set(sock, SCTP_PEER_ADDR_THLDS, &t, sizeof(t), "SCTP_PEER_ADDR_THLDS")
+    if pathcpthld is None:
+        sockopt_set(sock, SCTP_PEER_ADDR_THLDS, &t, sizeof(sctp_paddrthlds), "SCTP_PEER_ADDR_THLDS")
+        return
+    t.spt_pathcpthld = _u16(pathcpthld, "SCTP_PEER_ADDR_THLDS: pathcpthld")
+    if t.spt_pathpfthld > t.spt_pathcpthld:
+        raise ValueError(f"SCTP_PEER_ADDR_THLDS: pathpfthld ({pathpfthld}) above pathcpthld ({pathcpthld})")
+    sockopt_set(sock, SCTP_PEER_ADDR_THLDS_V2, &t, sizeof(t), "SCTP_PEER_ADDR_THLDS_V2")
 
 
 def get_status(sock, assoc_id=0):
@@ -1268,7 +1286,8 @@ _DISPATCH = {
                          ("address", "hbinterval", "pathmaxrxt", "sackdelay")),
     "get_peer_addr_info": (get_peer_addr_info, None, None),
     "peer_addr_info": (get_peer_addr_info, None, None),
-    "peer_addr_thlds": (get_paddr_thresholds, set_paddr_thresholds, ("address", "pathmaxrxt", "pathpfthld")),
+    "peer_addr_thlds": (get_paddr_thresholds, set_paddr_thresholds,
+                        ("address", "pathmaxrxt", "pathpfthld", "pathcpthld")),
     "status": (get_status, None, None),
     "primary_addr": (get_primary, set_primary, None),
     "set_peer_primary_addr": (None, set_peer_primary, None),

@@ -399,8 +399,13 @@ def test_paddr_thresholds_round_trip(pair):
     O.set_paddr_thresholds(cli, address=peer, pathmaxrxt=6, pathpfthld=2)
     t = O.get_paddr_thresholds(cli, address=peer)
     assert (t.pathmaxrxt, t.pathpfthld) == (6, 2)
-    # pathmaxrxt is the same value PEER_ADDR_PARAMS shows
-    assert O.get_peer_addr_params(cli, address=peer).pathmaxrxt == 6
+    O.set_paddr_thresholds(cli, address=peer, pathpfthld=1, pathcpthld=3)    # V2 (Linux >= 5.9)
+    assert O.get_paddr_thresholds(cli, address=peer)[1:] == (6, 1, 3)
+    O.set_paddr_thresholds(cli, pathmaxrxt=9, pathpfthld=4)                  # the association
+    assert O.get_paddr_thresholds(cli)[1:3] == (9, 4)
+    # set on the association, it reaches every path: PEER_ADDR_PARAMS shows the same value
+    assert O.get_paddr_thresholds(cli, address=peer).pathpfthld == 4
+    assert O.get_peer_addr_params(cli, address=peer).pathmaxrxt == 9
 
 
 def test_primary_address_of_a_multihomed_peer(make_pair):
@@ -899,6 +904,7 @@ def test_works_with_a_stdlib_socket_and_a_plain_fd(pair):
     (lambda: O.set_hmac_ident(0, []), ValueError, "1..4"),
     (lambda: O.set_auth_key(0, 1, b"k" * 70000), ValueError, "65535"),
     (lambda: O.set_fragment_interleave(0, 3), ValueError, "0..2"),
+    (lambda: O.set_paddr_thresholds(0, pathpfthld=5, pathcpthld=2), ValueError, "pathcpthld"),
     (lambda: O.opt_info(0, C.SCTP_STATUS, b"ab"), ValueError, "bytes"),
     (lambda: O.get_raw(0, C.SCTP_NODELAY, 0), ValueError, "size"),
     (lambda: O.set_raw(0, C.SCTP_NODELAY, "1"), TypeError, "bytes-like"),

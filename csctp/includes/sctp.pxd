@@ -407,3 +407,10 @@ cdef extern from "csctp.h" nogil:
     struct sctp_hmacalgo:
         uint32_t shmac_num_idents
         uint16_t shmac_idents[0]
+
+    ctypedef struct csctp_paddrthlds_v2:
+        sctp_assoc_t spt_assoc_id
+        sockaddr_storage spt_address
+        uint16_t spt_pathmaxrxt
+        uint16_t spt_pathpfthld
+        uint16_t spt_pathcpthld
