@@ -238,4 +238,15 @@ static inline size_t csctp_cmsg_len(size_t n) { return CMSG_LEN(n); }
                                CMSG_SPACE(sizeof(struct sctp_authinfo)) + \
                                CMSG_SPACE(sizeof(struct sctp_sndrcvinfo)) + 64)
 
+/* ---- options helper (issue 3) ----
+ * struct sctp_paddrthlds_v2 (Linux 5.9) under csctp's own name: old headers define the
+ * option number above but not the structure.  Same layout as the kernel's (not packed). */
+typedef struct {
+    sctp_assoc_t spt_assoc_id;
+    struct sockaddr_storage spt_address;
+    uint16_t spt_pathmaxrxt;
+    uint16_t spt_pathpfthld;
+    uint16_t spt_pathcpthld;
+} csctp_paddrthlds_v2;
+
 #endif /* CSCTP_H */

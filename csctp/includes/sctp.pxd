@@ -401,3 +401,16 @@ cdef extern from "csctp.h" nogil:
     unsigned char *csctp_cmsg_data(cmsghdr *c)
     size_t csctp_cmsg_space(size_t n)
     size_t csctp_cmsg_len(size_t n)
+
+# ---- options helper (issue 3) additions ----
+cdef extern from "csctp.h" nogil:
+    struct sctp_hmacalgo:
+        uint32_t shmac_num_idents
+        uint16_t shmac_idents[0]
+
+    ctypedef struct csctp_paddrthlds_v2:
+        sctp_assoc_t spt_assoc_id
+        sockaddr_storage spt_address
+        uint16_t spt_pathmaxrxt
+        uint16_t spt_pathpfthld
+        uint16_t spt_pathcpthld
