@@ -52,3 +52,33 @@ test: build
 
 clean:
 	rm -rf build csctp/*.c csctp/*.so csctp/*.html
+
+# ---- benchmarks (bench/README.md) ---------------------------------------------
+# Not part of `make test`: the side-by-side runner (bench/run.py), its C
+# baseline and the pytest-benchmark microbenchmarks, all on a real SCTP kernel
+# through the harness.  Results land in bench/results/ (an --rwdir of the VM).
+.PHONY: bench bench-quick bench-micro bench-deps
+
+BENCH_ARGS ?=
+BENCH_C := bench/c/bin/sctpbench
+
+$(VENV)/.bench-deps: requirements/bench.txt $(VENV)/.python-deps
+	$(VPY) -m pip install -q -r requirements/bench.txt
+	touch $@
+
+$(BENCH_C): bench/c/sctpbench.c
+	@mkdir -p $(dir $@)
+	gcc -O2 -Wall -Wextra -o $@ $< -lsctp
+
+bench-deps: build $(VENV)/.bench-deps $(BENCH_C)
+
+bench: bench-deps
+	@mkdir -p bench/results
+	$(HARNESS) --rwdir bench/results -- $(VPY) bench/run.py $(BENCH_ARGS)
+
+bench-quick: bench-deps
+	@mkdir -p bench/results
+	$(HARNESS) --rwdir bench/results -- $(VPY) bench/run.py --quick $(BENCH_ARGS)
+
+bench-micro: bench-deps
+	$(HARNESS) -- $(PYTEST) bench/test_micro.py --benchmark-only -q $(BENCH_ARGS)
