@@ -18,3 +18,8 @@ __all__ = [
     "__version__", "Socket", "Message", "NxtInfo", "SndRcvInfo", "UnsupportedOption",
     "addresses", "AF_INET", "AF_INET6", "SOCK_STREAM", "SOCK_SEQPACKET",
 ]
+
+# ---- batch I/O (recvmmsg / sendmmsg), issue 4 ----
+from csctp._batch import BatchPool, Batch, BatchMessage, send_batch  # noqa: E402
+
+__all__ += ["BatchPool", "Batch", "BatchMessage", "send_batch"]
