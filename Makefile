@@ -61,6 +61,9 @@ clean:
 
 BENCH_ARGS ?=
 BENCH_C := bench/c/bin/sctpbench
+# the VM cannot see the host: record its CPU and load average in the results
+BENCH_ENV = CSCTP_BENCH_HOST_LOADAVG="$$(cut -d' ' -f1-3 /proc/loadavg)" \
+	CSCTP_BENCH_HOST_CPU="$$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
 
 $(VENV)/.bench-deps: requirements/bench.txt $(VENV)/.python-deps
 	$(VPY) -m pip install -q -r requirements/bench.txt
@@ -74,11 +77,11 @@ bench-deps: build $(VENV)/.bench-deps $(BENCH_C)
 
 bench: bench-deps
 	@mkdir -p bench/results
-	$(HARNESS) --rwdir bench/results -- $(VPY) bench/run.py $(BENCH_ARGS)
+	$(BENCH_ENV) $(HARNESS) --rwdir bench/results -- $(VPY) bench/run.py $(BENCH_ARGS)
 
 bench-quick: bench-deps
 	@mkdir -p bench/results
-	$(HARNESS) --rwdir bench/results -- $(VPY) bench/run.py --quick $(BENCH_ARGS)
+	$(BENCH_ENV) $(HARNESS) --rwdir bench/results -- $(VPY) bench/run.py --quick $(BENCH_ARGS)
 
 bench-micro: bench-deps
 	$(HARNESS) -- $(PYTEST) bench/test_micro.py --benchmark-only -q $(BENCH_ARGS)

@@ -56,6 +56,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -130,28 +131,35 @@ class Proc:
 
     def __init__(self, argv):
         self.argv = argv
-        self.p = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                  text=True, bufsize=1, cwd=ROOT)
+        self.err = tempfile.TemporaryFile()   # a file, not a pipe: a chatty worker cannot block on it
+        self.p = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.err, cwd=ROOT)
+        self.buf = b""
 
     def line(self, timeout):
+        # own line buffer over the raw fd: select() cannot see lines already
+        # sitting in a file object's buffer (two lines often arrive together)
         end = time.monotonic() + timeout
-        while True:
+        fd = self.p.stdout.fileno()
+        while b"\n" not in self.buf:
             left = end - time.monotonic()
             if left <= 0:
                 raise TimeoutError(f"no answer within {timeout:.0f} s from {' '.join(self.argv[:4])}")
-            r, _, _ = select.select([self.p.stdout], [], [], left)
+            r, _, _ = select.select([fd], [], [], left)
             if r:
-                s = self.p.stdout.readline()
-                if not s:
-                    err = self.p.stderr.read()[-2000:]
+                chunk = os.read(fd, 65536)
+                if not chunk:
+                    self.err.seek(0)
+                    err = self.err.read().decode(errors="replace")[-2000:]
                     raise RuntimeError(f"{' '.join(self.argv[:4])} exited ({self.p.wait()}): {err.strip()}")
-                obj = json.loads(s)
-                if "error" in obj:
-                    raise RuntimeError(f"worker: {obj['error']}")
-                return obj
+                self.buf += chunk
+        s, self.buf = self.buf.split(b"\n", 1)
+        obj = json.loads(s)
+        if "error" in obj:
+            raise RuntimeError(f"worker: {obj['error']}")
+        return obj
 
     def say(self, s):
-        self.p.stdin.write(s + "\n")
+        self.p.stdin.write(s.encode() + b"\n")
         self.p.stdin.flush()
 
     def finish(self, timeout):
@@ -379,6 +387,9 @@ def machine():
         "csctp": cver,
         "pysctp": pysctp_ver,
         "commit": commit,
+        # the VM cannot see the host: the Makefile passes the host's load average in
+        "host_loadavg_at_start": os.environ.get("CSCTP_BENCH_HOST_LOADAVG"),
+        "host_cpu_model": os.environ.get("CSCTP_BENCH_HOST_CPU"),
     }
 
 
@@ -400,7 +411,9 @@ def markdown(meta, runs, avail, targets, mem):
     L = [f"# csctp side-by-side benchmark ({meta['mode']})", "",
          f"- date: {meta['date_utc']}; kernel {meta['kernel']} (path: {meta['harness_path']}; "
          f"{'under emulation' if meta['emulated'] else 'not emulated'}: {meta['emulation_note']})",
-         f"- CPU: {meta['cpu_model']} × {meta['cpus']}; Python {meta['python']}; csctp {meta['csctp']}; "
+         f"- host: CPU {meta['host_cpu_model']}, load average at start {meta['host_loadavg_at_start']} "
+         f"(shared machine: other VMs were running; every figure includes their interference)",
+         f"- CPU seen by the kernel: {meta['cpu_model']} × {meta['cpus']}; Python {meta['python']}; csctp {meta['csctp']}; "
          f"pysctp {meta['pysctp'] or 'unavailable'}; commit {meta['commit']}",
          f"- each cell: median (min–max) of {meta['reps']} repetitions; a repetition is up to "
          f"{meta['count']:,} messages or {meta['duration']} s",
@@ -433,8 +446,8 @@ def markdown(meta, runs, avail, targets, mem):
             L += ["| implementation | RTT p50 µs | RTT p99 µs | round trips/s | server CPU µs/msg | client CPU µs/msg |",
                   "| --- | --- | --- | --- | --- | --- |"]
             for r in rs:
-                if "error" in r:
-                    L.append(f"| {r['impl']} | {r['error']} | | | | |")
+                if "median" not in r:
+                    L.append(f"| {r['impl']} | {r.get('error')} | | | | |")
                     continue
                 L.append(f"| {r['impl']} | {cell(r, 'rtt_p50_us')} | {cell(r, 'rtt_p99_us')} | "
                          f"{cell(r, 'msgs_per_s')} | {cell(r, 'recv_cpu_us_per_msg')} | {cell(r, 'send_cpu_us_per_msg')} |")
@@ -442,8 +455,8 @@ def markdown(meta, runs, avail, targets, mem):
             L += ["| implementation | msg/s | MB/s | receiver CPU µs/msg | sender CPU µs/msg |",
                   "| --- | --- | --- | --- | --- |"]
             for r in rs:
-                if "error" in r:
-                    L.append(f"| {r['impl']} | {r['error']} | | | |")
+                if "median" not in r:
+                    L.append(f"| {r['impl']} | {r.get('error')} | | | |")
                     continue
                 L.append(f"| {r['impl']} | {cell(r, 'msgs_per_s')} | {cell(r, 'mb_per_s')} | "
                          f"{cell(r, 'recv_cpu_us_per_msg')} | {cell(r, 'send_cpu_us_per_msg')} |")
@@ -563,7 +576,7 @@ def main(argv=None):
     mode = "quick" if a.quick else "full"
     duration = a.duration if a.duration is not None else 1.0
     count = a.count if a.count is not None else 200000
-    mem_n = a.mem_messages if a.mem_messages is not None else (200000 if a.quick else 1000000)
+    mem_n = a.mem_messages if a.mem_messages is not None else (100000 if a.quick else 1000000)
     name = a.name or mode
     os.makedirs(a.out, exist_ok=True)
 
@@ -579,31 +592,45 @@ def main(argv=None):
     cases = quick_cases() if a.quick else full_cases()
     runs = []
     t_start = time.monotonic()
+    # Repetition-major order: repetition r of every (case, implementation)
+    # runs before repetition r+1 of any, so a slow spell of a shared machine
+    # spreads over all implementations instead of sinking one of them.
+    recs = {}
     for c in cases:
         for l in labels:
-            rec = {"impl": l, "case": c, "case_id": case_id(c)}
+            rec = recs[(case_id(c), l)] = {"impl": l, "case": c, "case_id": case_id(c), "reps": []}
             if avail[l]:
                 rec["error"] = f"unavailable ({avail[l]})"
-                runs.append(rec)
-                continue
-            t = time.monotonic()
-            try:
-                rec["reps"] = run_case(l, c, a.reps, count, duration)
-                med, lo, hi = summarise(rec["reps"])
-                rec.update(median=med, min=lo, max=hi)
-                errs = [r["error"] for r in rec["reps"] if "error" in r]
-                if errs:
-                    rec["error"] = errs[0]
-            except Exception as e:
-                rec["error"] = f"{type(e).__name__}: {e}"
             runs.append(rec)
-            m = rec.get("median", {})
-            print(f"bench: {case_id(c):28s} {l:17s} " + (
-                f"ERROR {rec['error']}" if "error" in rec else
-                f"{fmt(m.get('msgs_per_s'))} msg/s  rx {fmt(m.get('recv_cpu_us_per_msg'))} µs/msg  "
-                f"tx {fmt(m.get('send_cpu_us_per_msg'))} µs/msg" +
-                (f"  rtt p50 {fmt(m['rtt_p50_us'])} p99 {fmt(m['rtt_p99_us'])} µs" if "rtt_p50_us" in m else "")) +
-                f"  [{time.monotonic() - t:.0f} s]", flush=True)
+    for rep in range(a.reps):
+        for c in cases:
+            for l in labels:
+                rec = recs[(case_id(c), l)]
+                if avail[l]:
+                    continue
+                t = time.monotonic()
+                try:
+                    r = run_case(l, c, 1, count, duration)[0]
+                except Exception as e:
+                    r = {"error": f"{type(e).__name__}: {e}"}
+                r["rep"] = rep
+                rec["reps"].append(r)
+                print(f"bench: rep {rep + 1}/{a.reps} {case_id(c):28s} {l:17s} " + (
+                    f"ERROR {r['error']}" if "error" in r else
+                    f"{fmt(r.get('msgs_per_s'))} msg/s  rx {fmt(r.get('recv_cpu_us_per_msg'))} µs/msg  "
+                    f"tx {fmt(r.get('send_cpu_us_per_msg'))} µs/msg" +
+                    (f"  rtt p50 {fmt(r['rtt_p50_us'])} p99 {fmt(r['rtt_p99_us'])} µs" if "rtt_p50_us" in r else "")) +
+                    f"  [{time.monotonic() - t:.1f} s]", flush=True)
+    for rec in runs:
+        good = [r for r in rec["reps"] if "error" not in r]
+        errs = [r["error"] for r in rec["reps"] if "error" in r]
+        if good:
+            med, lo, hi = summarise(good)
+            rec.update(median=med, min=lo, max=hi, good_reps=len(good))
+        if errs and "error" not in rec:
+            rec["rep_errors"] = errs
+            if not good:
+                rec["error"] = errs[0]
     mem = []
     if mem_n:
         for l in ("csctp-recv", "csctp-recv_into", "csctp-batch"):

@@ -294,19 +294,21 @@ def recv_csctp_batch(s, expect, echo, one2many, payload, batch=64):
         if not t_first:
             t_first = now()
         k = b.n
-        lens = b.lengths
-        mk = int((lens == 1).sum())
         if not k:
             continue
-        if mk:
-            markers += mk
+        lens = b.lengths
+        mk = int((lens == 1).sum())
+        markers += mk
         msgs += k - mk
         nbytes += int(lens.sum()) - mk
         if echo and k > mk:
             keep = lens > 1
-            views = [b[i].data for i in range(k) if lens[i] > 1]
-            send_batch(s, views, streams=b.streams[keep], ppids=[PPID] * len(views),
-                       assoc_ids=b.assoc_ids[keep])
+            views = [b.data(i) for i in range(k) if lens[i] > 1]
+            send_batch(s, views, streams=b.streams[keep], ppids=PPID, assoc_ids=b.assoc_ids[keep])
+            # views into the pool must be gone before its next receive
+            for v in views:
+                v.release()
+            del views
     return msgs, nbytes, t_first
 
 
@@ -369,18 +371,20 @@ def make_sender(impl, socks, streams, payload, batch):
                 sd(payload, ppid=PPID, stream=i % streams)
             return k
     elif impl == "csctp-batch":
+        import numpy as np
         B = batch_api()
         send_batch = B.send_batch
-        bufs = [payload] * batch
-        sids = [i % streams for i in range(batch)]
-        ppids = [PPID] * batch
+        rows = np.zeros((batch, len(payload)), dtype=np.uint8)     # one message per row, sent in place
+        sids = 0 if streams == 1 else np.arange(batch, dtype=np.int64) % streams
 
         def chunk(s, k, first):
             done = 0
             while done < k:
-                done += send_batch(s, bufs[done:k] if done or k != batch else bufs,
-                                   streams=sids[done:k] if done or k != batch else sids,
-                                   ppids=ppids[done:k] if done or k != batch else ppids)
+                if done == 0 and k == batch:
+                    done += send_batch(s, rows, streams=sids, ppids=PPID)
+                else:
+                    done += send_batch(s, rows[done:k], streams=sids if streams == 1 else sids[done:k],
+                                       ppids=PPID)
             return k
     else:
         def chunk(s, k, first):
@@ -440,11 +444,9 @@ def make_pinger(impl, payload, streams, batch):
         pool = B.BatchPool(batch, max(size, 2048))
         send_batch = B.send_batch
         bufs = [payload]
-        sids = [[i] for i in range(streams)]
-        ppids = [PPID]
 
         def ping(s, i):
-            send_batch(s, bufs, streams=sids[i % streams], ppids=ppids)
+            send_batch(s, bufs, streams=i % streams, ppids=PPID)
             got = 0
             while not got:
                 got = pool.recv(s).n
