@@ -379,8 +379,8 @@ def machine():
         "kernel": platform.release(),
         "harness_path": path,
         "emulated": emulated,
-        "emulation_note": ("QEMU software emulation (TCG): absolute figures are ~10x slower than native; "
-                           "compare ratios" if emulated else "native or KVM"),
+        "emulation_note": ("QEMU software emulation (TCG): absolute figures are one to two orders of magnitude "
+                           "below native and noisy; compare ratios within this run" if emulated else "native or KVM"),
         "cpu_model": cpu,
         "cpus": os.cpu_count(),
         "python": platform.python_version(),
