@@ -44,6 +44,7 @@
 #define RBUF 65536
 
 static const char *api = "sctp", *style = "1to1";
+static int use_mmsg;    /* api == "mmsg", decided once: no strcmp in the loops */
 static int port = 0, size = 128, streams = 1, assocs = 1, reps = 5, batch = 64;
 static long count = 100000;
 static double duration = 1.0;
@@ -105,7 +106,7 @@ static int listener(void)
 
 static void receiver_opts(int fd)
 {
-    if (strcmp(api, "mmsg") == 0) {
+    if (use_mmsg) {
         setint(fd, IPPROTO_SCTP, SCTP_RECVRCVINFO, 1, "SCTP_RECVRCVINFO");
     } else {
         struct sctp_event_subscribe ev;
@@ -158,7 +159,7 @@ static void rx_init(struct rx *r, int fd)
 static int rx_recv(struct rx *r)
 {
     int i, n, got = 0;
-    if (strcmp(api, "mmsg") == 0) {
+    if (use_mmsg) {
         for (i = 0; i < batch; i++) {
             r->iov[i].iov_base = r->bufs + (size_t)i * RBUF;
             r->iov[i].iov_len = RBUF;
@@ -233,7 +234,7 @@ static void tx_init(struct tx *t)
 static int tx_send(struct tx *t, int fd, int n, int len, long first, sctp_assoc_t aid)
 {
     int i, rc, done = 0;
-    if (strcmp(api, "mmsg") == 0) {
+    if (use_mmsg) {
         while (done < n) {
             int k = n - done < MAX_BATCH ? n - done : MAX_BATCH;
             for (i = 0; i < k; i++) {
@@ -286,7 +287,7 @@ static int tx_send(struct tx *t, int fd, int n, int len, long first, sctp_assoc_
 
 static int send_reply(struct tx *t, int fd, int len, long first, sctp_assoc_t aid)
 {
-    if (strcmp(api, "sctp") == 0 && aid) {
+    if (!use_mmsg && aid) {
         struct sctp_sndrcvinfo si = {.sinfo_stream = (uint16_t)(first % streams),
                                      .sinfo_ppid = htonl(46), .sinfo_assoc_id = aid};
         int rc;
@@ -417,7 +418,7 @@ static void role_send(int ping)
         long sent = 0, ns = 0;
         double u0, s0, u1, s1, t0, t1, deadline;
         long it = 0;
-        int chunk = !ping && strcmp(api, "mmsg") == 0 ? batch : 1;
+        int chunk = !ping && use_mmsg ? batch : 1;
         wait_go();
         cpu(&u0, &s0);
         t0 = now();
@@ -496,6 +497,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "sctpbench: bad arguments\n");
         return 2;
     }
+    use_mmsg = strcmp(api, "mmsg") == 0;
     if (!strcmp(role, "recv"))
         role_recv(0);
     else if (!strcmp(role, "echo"))
