@@ -45,6 +45,17 @@ def total_ir(path):
     raise RuntimeError(f"no totals in {path}")
 
 
+def functions(path):
+    """function -> exclusive Ir, from callgrind_annotate."""
+    ann = subprocess.run(["callgrind_annotate", "--threshold=100", path], capture_output=True, text=True).stdout
+    out = {}
+    for line in ann.splitlines():
+        m = re.match(r"^\s*([\d,]+) \([^)]*\)\s+(\S.*)$", line)
+        if m and "PROGRAM TOTALS" not in line:
+            out[m.group(2).strip()] = out.get(m.group(2).strip(), 0) + int(m.group(1).replace(",", ""))
+    return out
+
+
 def one(label, n, outdir):
     out = os.path.join(outdir, f"cg.{label}.{n}")
     argv = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", "--quiet"] + RECEIVERS[label] + [
@@ -94,12 +105,12 @@ def main():
             per = (i2 - i1) / (a.large - a.small)
             rows.append((label, per))
             print(f"profile: {label:17s} {per:10,.0f} user-space instructions per message", flush=True)
-            if label.startswith("csctp") or label.startswith("c-"):
-                ann = subprocess.run(["callgrind_annotate", "--threshold=99", big], capture_output=True, text=True)
-                lines = [l for l in ann.stdout.splitlines() if re.match(r"^\s*[\d,]+ \(", l)]
-                print(f"profile: {label}: top functions (exclusive Ir over {a.large} messages + start-up):")
-                for l in lines[:a.top]:
-                    print("    " + l.strip()[:160])
+            # per-message profile: the large run minus the small one cancels start-up and imports
+            f1, f2 = functions(os.path.join(tmp, f"cg.{label}.{a.small}")), functions(big)
+            diff = sorted(((f2.get(k, 0) - f1.get(k, 0)) / (a.large - a.small), k) for k in f2)
+            print(f"profile: {label}: top functions, instructions per message:")
+            for v, k in reversed(diff[-a.top:]):
+                print(f"    {v:8,.0f}  {k[:150]}")
     base = dict(rows).get("c-sctp")
     md = ["| receiver | user-space instructions / message | vs C sctp_recvmsg |", "| --- | --- | --- |"]
     for label, per in rows:
