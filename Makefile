@@ -112,3 +112,36 @@ test-wheel: system-deps
 	cd $(WHEEL_RUN) && PATH="$(WHEEL_VENV)/bin:$$PATH" CSCTP_EXPECT_INSTALLED=1 \
 	    $(WPY) -m csctp.testing -- sh wheel-smoke.sh $(PYTEST_ARGS) 2>&1 | tee $(WHEEL_RUN)/test-wheel.log
 	grep -E '^csctp [^ ]+ from $(WHEEL_VENV)/lib/python[0-9.]+/site-packages/csctp: ' $(WHEEL_RUN)/test-wheel.log
+
+# ---- benchmarks (bench/README.md) ---------------------------------------------
+# Not part of `make test`: the side-by-side runner (bench/run.py), its C
+# baseline and the pytest-benchmark microbenchmarks, all on a real SCTP kernel
+# through the harness.  Results land in bench/results/ (an --rwdir of the VM).
+.PHONY: bench bench-quick bench-micro bench-deps
+
+BENCH_ARGS ?=
+BENCH_C := bench/c/bin/sctpbench
+# the VM cannot see the host: record its CPU and load average in the results
+BENCH_ENV = CSCTP_BENCH_HOST_LOADAVG="$$(cut -d' ' -f1-3 /proc/loadavg)" \
+	CSCTP_BENCH_HOST_CPU="$$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
+
+$(VENV)/.bench-deps: requirements/bench.txt $(VENV)/.python-deps
+	$(VPY) -m pip install -q -r requirements/bench.txt
+	touch $@
+
+$(BENCH_C): bench/c/sctpbench.c
+	@mkdir -p $(dir $@)
+	gcc -O2 -Wall -Wextra -o $@ $< -lsctp
+
+bench-deps: build $(VENV)/.bench-deps $(BENCH_C)
+
+bench: bench-deps
+	@mkdir -p bench/results
+	$(BENCH_ENV) $(HARNESS) --rwdir bench/results -- $(VPY) bench/run.py $(BENCH_ARGS)
+
+bench-quick: bench-deps
+	@mkdir -p bench/results
+	$(BENCH_ENV) $(HARNESS) --rwdir bench/results -- $(VPY) bench/run.py --quick $(BENCH_ARGS)
+
+bench-micro: bench-deps
+	$(HARNESS) -- $(PYTEST) bench/test_micro.py --benchmark-only -q $(BENCH_ARGS)
