@@ -7,6 +7,7 @@ wire's (network) byte order; csctp converts both ways so that a Diameter
 PPID 46 is ``46`` on both ends, whatever the CPU's byte order.
 """
 
+cimport cython
 from libc.string cimport memset, memcpy
 from csctp.includes.socket cimport sockaddr
 from csctp._addr cimport sockaddr_to_py
@@ -18,6 +19,7 @@ from csctp.includes.sctp cimport (
     SCTP_PR_SCTP_NONE, SCTP_PR_SCTP_TTL, SCTP_PR_SCTP_RTX, SCTP_PR_SCTP_PRIO)
 
 
+@cython.freelist(64)      # one per received message: reuse instead of malloc/free
 cdef class Message:
     """One received SCTP user message (or a piece of one, see :attr:`eor`).
 
@@ -162,6 +164,7 @@ cdef class SndRcvInfo:
                 f"cumtsn={self.cumtsn}, assoc_id={self.assoc_id})")
 
 
+@cython.freelist(16)
 cdef class NxtInfo:
     """``struct sctp_nxtinfo`` (RFC 6458 5.3.6): what the *next* message will be."""
 
