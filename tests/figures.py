@@ -32,6 +32,11 @@ def open_fds() -> int:
     return len(os.listdir("/proc/self/fd"))
 
 
+def maxrss_kib() -> int:
+    import resource
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
 def rss_kib() -> int:
     with open("/proc/self/status") as f:
         for line in f:

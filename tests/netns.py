@@ -47,6 +47,12 @@ NETS = ("a", "b")
 V4 = {"a": "192.0.2.{}", "b": "198.51.100.{}"}
 V6 = {"a": "2001:db8:a::{}", "b": "2001:db8:b::{}"}
 HOST = {"client": 1, "server": 2}
+# socket family and (net, address family) per bound address
+LAYOUTS = {
+    "ipv4": (socket.AF_INET, [("a", socket.AF_INET), ("b", socket.AF_INET)]),
+    "ipv6": (socket.AF_INET6, [("a", socket.AF_INET6), ("b", socket.AF_INET6)]),
+    "mixed": (socket.AF_INET6, [("a", socket.AF_INET6), ("b", socket.AF_INET)]),
+}
 
 
 def root_problem() -> Optional[str]:
@@ -201,6 +207,35 @@ class TwoNetworks:
 
     def socket(self, side: str, family=socket.AF_INET, type=socket.SOCK_STREAM) -> csctp.Socket:
         return self.ns(side).socket(family, type)
+
+    def pair(self, kind: str = "ipv4", port: int = 2905, timeout: float = 20):
+        """A multi-homed one-to-one association: (client, server-side, listener).
+
+        *kind*: ``ipv4``, ``ipv6`` or ``mixed`` (an AF_INET6 socket bound to
+        net A's IPv6 address and net B's IPv4 address).  Each side is bound
+        to both networks with ``bindx`` and the client connects to both server
+        addresses with ``connectx``.
+        """
+        family, layout = LAYOUTS[kind]
+        srv = self.socket("server", family)
+        try:
+            srv.bindx([(self.addr("server", n, f), port) for n, f in layout])
+            srv.listen(8)
+            srv.settimeout(timeout)
+            cli = self.socket("client", family)
+            try:
+                cli.bindx([(self.addr("client", n, f), 0) for n, f in layout])
+                cli.settimeout(timeout)
+                cli.connectx([(self.addr("server", n, f), port) for n, f in layout])
+                conn, _ = srv.accept()
+            except BaseException:
+                cli.close()
+                raise
+        except BaseException:
+            srv.close()
+            raise
+        conn.settimeout(timeout)
+        return cli, conn, srv
 
     def link_down(self, net: str, side: str = "client") -> None:
         self.ns(side).ip("link", "set", f"net{net}", "down")

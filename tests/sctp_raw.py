@@ -180,6 +180,12 @@ def parse_notification(b: bytes):
         sid, sflags, ppid, ctx, aid_info = struct.unpack_from("=HHIIi", b, 12)
         aid, = struct.unpack_from("=i", b, 28)
         return SendFailedEvent(flags, err, sid, socket.ntohl(ppid), aid, bytes(b[32:length]))
+    if typ == C.SCTP_SEND_FAILED and length >= 48:
+        # legacy struct sctp_send_failed: error, then a whole sctp_sndrcvinfo (32 bytes)
+        err, = struct.unpack_from("=I", b, 8)
+        sid, _ssn, _sflags, ppid = struct.unpack_from("=HHHxxI", b, 12)
+        aid, = struct.unpack_from("=i", b, 44)
+        return SendFailedEvent(flags, err, sid, socket.ntohl(ppid), aid, bytes(b[48:length]))
     if typ == C.SCTP_SHUTDOWN_EVENT and length >= 12:
         aid, = struct.unpack_from("=i", b, 8)
         return ShutdownEvent(aid)

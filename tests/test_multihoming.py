@@ -12,12 +12,7 @@ pytestmark = pytest.mark.netns
 PORT = 2905
 V4, V6 = socket.AF_INET, socket.AF_INET6
 
-# (socket family, [(net, address family)] per side)
-LAYOUTS = {
-    "ipv4": (V4, [("a", V4), ("b", V4)]),
-    "ipv6": (V6, [("a", V6), ("b", V6)]),
-    "mixed": (V6, [("a", V6), ("b", V4)]),
-}
+LAYOUTS = netns.LAYOUTS
 
 
 def _addrs(topo, side, layout, port):
@@ -33,19 +28,7 @@ def _norm(addr):
 
 
 def multihomed_pair(topo, kind="ipv4", timeout=20):
-    """(client, server-side, listener), each bound to both networks."""
-    family, layout = LAYOUTS[kind]
-    srv = topo.socket("server", family)
-    srv.bindx(_addrs(topo, "server", layout, PORT))
-    srv.listen(8)
-    srv.settimeout(timeout)
-    cli = topo.socket("client", family)
-    cli.bindx(_addrs(topo, "client", layout, 0))
-    cli.settimeout(timeout)
-    cli.connectx(_addrs(topo, "server", layout, PORT))
-    conn, _ = srv.accept()
-    conn.settimeout(timeout)
-    return cli, conn, srv
+    return topo.pair(kind, PORT, timeout)
 
 
 @pytest.mark.parametrize("kind", list(LAYOUTS))
