@@ -63,9 +63,8 @@ LIBASAN = $(shell gcc -print-file-name=libasan.so)
 test-long: build
 	$(HARNESS) -- $(PYTEST) -m long $(PYTEST_ARGS)
 
-# parsers need no kernel: runs here; atheris (libFuzzer) when it installs, a seeded random engine otherwise
+# parsers need no kernel: runs here (seeded mutation engine; see tools/fuzz.py on atheris)
 fuzz: build
-	$(VPY) -m pip install -q atheris || echo "fuzz: atheris unavailable; tools/fuzz.py falls back to its random engine"
 	$(VPY) tools/fuzz.py --seconds $(FUZZ_SECONDS)
 
 # the extension built with ASan+UBSan into $(ASAN_BUILD) (the in-place build is untouched), then the
