@@ -145,3 +145,29 @@ bench-quick: bench-deps
 
 bench-micro: bench-deps
 	$(HARNESS) -- $(PYTEST) bench/test_micro.py --benchmark-only -q $(BENCH_ARGS)
+
+# ---- reliability (issue 6): long tests, fuzzing, sanitizer build ----------------
+# `make test` leaves out tests marked `long` (pyproject addopts: -m "not long").
+.PHONY: test-long fuzz asan
+FUZZ_SECONDS ?= 60
+ASAN_BUILD := build/asan
+LIBASAN = $(shell gcc -print-file-name=libasan.so)
+
+test-long: build
+	$(HARNESS) -- $(PYTEST) -m long $(PYTEST_ARGS)
+
+# parsers need no kernel: runs here (seeded mutation engine; see tools/fuzz.py on atheris)
+fuzz: build
+	$(VPY) tools/fuzz.py --seconds $(FUZZ_SECONDS)
+
+# the extension built with ASan+UBSan into $(ASAN_BUILD) (the in-place build is untouched), then the
+# suite in the VM against it: libasan must be preloaded because the interpreter is not instrumented
+$(ASAN_BUILD)/.built: $(SOURCES) $(VENV)/.python-deps
+	CSCTP_SANITIZE=address,undefined $(VPY) setup.py -q build_ext -b $(ASAN_BUILD) -t $(ASAN_BUILD)-tmp -j 2
+	cp csctp/*.py $(ASAN_BUILD)/csctp/
+	touch $@
+
+asan: system-deps $(ASAN_BUILD)/.built
+	$(HARNESS) -- env LD_PRELOAD=$(LIBASAN) ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  $(PYTEST) -o "pythonpath=$(ASAN_BUILD) ." $(PYTEST_ARGS)

@@ -143,3 +143,32 @@ def sysctl():
     for path, old in saved.items():
         with open(path, "w") as f:
             f.write(old)
+
+# ---- reliability (issue 6): the two-network topology and printed figures --------
+
+@pytest.fixture
+def two_networks():
+    """Client and server network namespaces joined by two veth pairs (tests/netns.py).
+
+    Needs root (tests run as root in the VM).  Without root it fails with
+    instructions -- never a skip in CI; outside CI a skip says why.
+    """
+    from tests import netns
+    why = netns.root_problem()
+    if why:
+        if os.environ.get("CI") or os.environ.get("CSCTP_REQUIRE_SCTP"):
+            pytest.fail(f"two_networks: {why}")
+        pytest.skip(f"two_networks: {why} (CI unset, so skipped rather than failed)")
+    topo = netns.TwoNetworks()
+    try:
+        yield topo
+    finally:
+        topo.teardown()
+
+
+def pytest_terminal_summary(terminalreporter):
+    from tests import figures
+    if figures.FIGURES:
+        terminalreporter.section("csctp reliability figures")
+        for line in figures.lines():
+            terminalreporter.write_line(line)
