@@ -18,6 +18,8 @@ possible it exits with status 2 and says what to install.  Environment:
 ``CSCTP_VM_KVM=1``    use KVM (off by default: stock kernels have been seen to hang under it here)
 ``CSCTP_VM_MEMORY``   guest memory (default ``2G``); ``CSCTP_VM_CPUS`` (default 2)
 ``CSCTP_VM_TIMEOUT``  seconds before the VM is killed (default 3600)
+``CSCTP_VM_BOOT_TIMEOUT`` seconds for the guest to reach CMD before the boot is retried (default 240)
+``CSCTP_VM_BOOT_RETRIES`` boots to retry after a hung boot (default 2)
 
 Inside, ``CSCTP_KERNEL_PATH`` is ``native`` or ``vm`` and ``CSCTP_REQUIRE_SCTP=1``.
 """
@@ -36,9 +38,12 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
+import time
 from typing import List, Optional, Sequence
 
 IPPROTO_SCTP = 132
+GUEST_UP = b"csctp.testing: guest up"
 
 INSTALL_HINT = """\
 No SCTP stack is reachable: this kernel ({kernel}) has no SCTP and no VM can be started ({why}).
@@ -148,6 +153,7 @@ def run_vm(cmd: Sequence[str], rwdirs: Sequence[str] = ()) -> int:
     })
     exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in sorted(passthrough.items()))
     inner = (
+        f"echo '{GUEST_UP.decode()}: kernel '$(uname -r); "
         "modprobe sctp || { echo 'csctp.testing: modprobe sctp failed in the VM' >&2; exit 97; }; "
         "ip link set lo up 2>/dev/null; "
         f"cd {shlex.quote(os.getcwd())} && exec env {exports} {shlex.join(cmd)}"
@@ -159,23 +165,80 @@ def run_vm(cmd: Sequence[str], rwdirs: Sequence[str] = ()) -> int:
     for d in rwdirs:
         argv += ["--rwdir", os.path.abspath(d)]
     argv += ["--exec", inner]
-    timeout = float(os.environ.get("CSCTP_VM_TIMEOUT", "3600"))
     # vng runs its helpers (virtme-run, ...) from PATH: put its own directory first.
     host_env = dict(os.environ)
     host_env["PATH"] = os.path.dirname(vng) + os.pathsep + host_env.get("PATH", "")
-    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, start_new_session=True, env=host_env)
+    timeout = float(os.environ.get("CSCTP_VM_TIMEOUT", "3600"))
+    boot_timeout = float(os.environ.get("CSCTP_VM_BOOT_TIMEOUT", "240"))
+    retries = int(os.environ.get("CSCTP_VM_BOOT_RETRIES", "2"))
+    for attempt in range(retries + 1):
+        rc = _boot_once(argv, host_env, boot_timeout, timeout)
+        if rc is not None:
+            return rc
+        _say(f"the guest did not reach the command within {boot_timeout:g} s (a hung boot, seen under "
+             f"heavy host load): killed it; {'booting again' if attempt < retries else 'giving up'}")
+    return 125
+
+
+def _kill(proc: subprocess.Popen) -> None:
     try:
-        rc = proc.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        _say(f"VM still running after {timeout:g} s: killing it")
         os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
-        return 124
+    except ProcessLookupError:
+        pass
+    proc.wait()
+
+
+def _boot_once(argv: List[str], env: dict, boot_timeout: float, timeout: float) -> Optional[int]:
+    """One VM run: the command's exit status, or None if the guest never came up.
+
+    The guest's stdout is relayed through a pipe (chunk by chunk, so output
+    streams as it is written) and watched for the line the guest prints
+    before anything else; its stderr is inherited.
+    """
+    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            start_new_session=True, env=env)
+    up = threading.Event()
+
+    def relay() -> None:
+        tail = b""
+        out = sys.stdout.buffer
+        fd = proc.stdout.fileno()
+        while True:
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                return
+            if not up.is_set():
+                tail = (tail + chunk)[-256:]
+                if GUEST_UP in tail:
+                    up.set()
+            out.write(chunk)
+            out.flush()
+
+    t = threading.Thread(target=relay, daemon=True)
+    t.start()
+    start = time.monotonic()
+    try:
+        while proc.poll() is None:
+            now = time.monotonic()
+            if not up.is_set() and now - start > boot_timeout:
+                _kill(proc)
+                t.join(5)
+                return None
+            if now - start > timeout:
+                _say(f"VM still running after {timeout:g} s: killing it")
+                _kill(proc)
+                t.join(5)
+                return 124
+            time.sleep(0.2)
     except KeyboardInterrupt:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait()
+        _kill(proc)
         raise
-    return rc
+    t.join(10)
+    if not up.is_set():
+        # vng itself failed before booting (bad kernel path, qemu error): report, don't retry
+        _say(f"the VM exited with status {proc.returncode} before the guest came up")
+        return proc.returncode or 125
+    return proc.returncode
 
 
 def choose_path() -> str:
