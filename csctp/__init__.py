@@ -18,3 +18,11 @@ __all__ = [
     "__version__", "Socket", "Message", "NxtInfo", "SndRcvInfo", "UnsupportedOption",
     "addresses", "AF_INET", "AF_INET6", "SOCK_STREAM", "SOCK_SEQPACKET",
 ]
+
+# ---- the Python layer (issue 5): associations, endpoints, asyncio in csctp.aio ----
+from csctp.association import (  # noqa: E402
+    Association, AssociationClosed, InStream, Listener, OutStream, connect, listen)
+from csctp.endpoint import Endpoint  # noqa: E402
+
+__all__ += ["Association", "AssociationClosed", "InStream", "Listener", "OutStream", "Endpoint",
+            "connect", "listen"]
