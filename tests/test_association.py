@@ -298,3 +298,37 @@ def test_listener_accepts_several_and_reports_its_address():
             x.close()
         assert "Listener" in repr(lst)
     assert "closed" in repr(lst)
+
+
+def test_status_reports_state_and_negotiated_streams():
+    lst = csctp.listen("127.0.0.1:0", instreams=4)
+    cli = csctp.connect(f"127.0.0.1:{lst.address[1]}", ostreams=7, instreams=3, timeout=10)
+    try:
+        srv = lst.accept()
+        st = cli.status
+        assert st.state == C.SCTP_ESTABLISHED
+        assert (st.outstreams, st.instreams) == (4, 3)     # min of what each side asked for
+        assert srv.status.outstreams == 3
+        assert st.primary[:2] == ("127.0.0.1", lst.address[1])
+        srv.close()
+    finally:
+        cli.close()
+        lst.close()
+
+
+def test_primary_can_be_read_and_moved():
+    lst = csctp.listen("127.0.0.1/127.0.0.2:0")
+    port = lst.address[1]
+    cli = csctp.connect(f"127.0.0.1/127.0.0.2:{port}", timeout=10)
+    try:
+        srv = lst.accept()
+        assert cli.primary[:2] == ("127.0.0.1", port)
+        cli.primary = f"127.0.0.2:{port}"
+        assert cli.primary[:2] == ("127.0.0.2", port)
+        assert cli.status.primary[:2] == ("127.0.0.2", port)
+        cli.send(b"via the new primary")
+        assert srv.recv().data == b"via the new primary"
+        srv.close()
+    finally:
+        cli.close()
+        lst.close()
