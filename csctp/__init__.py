@@ -19,6 +19,20 @@ __all__ = [
     "addresses", "AF_INET", "AF_INET6", "SOCK_STREAM", "SOCK_SEQPACKET",
 ]
 
+# notifications (csctp._notify)
+from csctp import _notify
+from csctp._notify import (  # noqa: E402
+    KINDS as NOTIFICATION_KINDS, AdaptationIndication, AssocChange, AssocReset, Authentication,
+    Notification, PartialDelivery, PeerAddrChange, RemoteError, SendFailed, SendFailedEvent,
+    SenderDry, Shutdown, StreamChange, StreamReset, subscribe, subscribed)
+parse_notification = _notify.parse
+__all__ += [
+    "parse_notification", "subscribe", "subscribed", "NOTIFICATION_KINDS", "Notification",
+    "AssocChange", "PeerAddrChange", "SendFailed", "SendFailedEvent", "RemoteError", "Shutdown",
+    "PartialDelivery", "AdaptationIndication", "Authentication", "SenderDry", "StreamReset",
+    "AssocReset", "StreamChange",
+]
+
 # ---- the Python layer (issue 5): associations, endpoints, asyncio in csctp.aio ----
 from csctp.association import (  # noqa: E402
     Association, AssociationClosed, InStream, Listener, OutStream, connect, listen)
