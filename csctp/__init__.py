@@ -14,9 +14,12 @@ from csctp._message import Message, NxtInfo, SndRcvInfo
 from csctp import _addr as addresses
 from csctp.constants import *  # noqa: F401,F403
 
+# socket options (issue 3)
+from csctp import _options as options  # noqa: E402
+
 __all__ = [
     "__version__", "Socket", "Message", "NxtInfo", "SndRcvInfo", "UnsupportedOption",
-    "addresses", "AF_INET", "AF_INET6", "SOCK_STREAM", "SOCK_SEQPACKET",
+    "addresses", "options", "AF_INET", "AF_INET6", "SOCK_STREAM", "SOCK_SEQPACKET",
 ]
 
 # notifications (csctp._notify)

@@ -191,4 +191,38 @@ SCTP_ASSOC_SUPPORTS_MULTIBUF = 0x04
 SCTP_ASSOC_SUPPORTS_RE_CONFIG = 0x05
 SCTP_ASSOC_SUPPORTS_INTERLEAVING = 0x06
 
-__all__ = [n for n in dir() if n.startswith(("SCTP_", "IPPROTO_", "SOL_", "MSG_"))]
+# ---- options helper (issue 3): values used by csctp.options ----
+# spinfo_state (SCTP_GET_PEER_ADDR_INFO, SCTP_STATUS primary)
+SCTP_INACTIVE = 0
+SCTP_PF = 1
+SCTP_ACTIVE = 2
+SCTP_UNCONFIRMED = 3
+SCTP_UNKNOWN = 0xFFFF
+
+# spp_flags (SCTP_PEER_ADDR_PARAMS)
+SPP_HB_ENABLE = 1 << 0
+SPP_HB_DISABLE = 1 << 1
+SPP_HB_DEMAND = 1 << 2
+SPP_PMTUD_ENABLE = 1 << 3
+SPP_PMTUD_DISABLE = 1 << 4
+SPP_SACKDELAY_ENABLE = 1 << 5
+SPP_SACKDELAY_DISABLE = 1 << 6
+SPP_HB_TIME_IS_ZERO = 1 << 7
+SPP_IPV6_FLOWLABEL = 1 << 8
+SPP_DSCP = 1 << 9
+
+# SCTP-AUTH HMAC identifiers (RFC 4895)
+SCTP_AUTH_HMAC_ID_SHA1 = 1
+SCTP_AUTH_HMAC_ID_SHA256 = 3
+
+# chunk types (RFC 9260 3.2), for add_auth_chunk
+SCTP_CID_DATA = 0
+SCTP_CID_SACK = 3
+SCTP_CID_HEARTBEAT = 4
+SCTP_CID_ASCONF = 0xC1
+SCTP_CID_ASCONF_ACK = 0x80
+SCTP_CID_RECONF = 0x82
+SCTP_CID_I_DATA = 0x40
+# ---- end options helper block ----
+
+__all__ = [n for n in dir() if n.startswith(("SCTP_", "IPPROTO_", "SOL_", "MSG_", "SPP_"))]
