@@ -43,3 +43,8 @@ from csctp.endpoint import Endpoint  # noqa: E402
 
 __all__ += ["Association", "AssociationClosed", "InStream", "Listener", "OutStream", "Endpoint",
             "connect", "listen"]
+
+# ---- batch I/O (recvmmsg / sendmmsg), issue 4 ----
+from csctp._batch import BatchPool, Batch, BatchMessage, send_batch  # noqa: E402
+
+__all__ += ["BatchPool", "Batch", "BatchMessage", "send_batch"]

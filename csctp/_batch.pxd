@@ -1,0 +1,60 @@
+from libc.stdint cimport uint8_t, uint16_t, uint32_t, int32_t
+from csctp.includes.socket cimport mmsghdr, iovec, sockaddr_storage
+
+cdef class BatchPool:
+    cdef readonly int max_messages
+    cdef readonly Py_ssize_t slot_size
+    cdef readonly object buffer          # numpy uint8 (max_messages, slot_size): owns the slot memory
+    cdef char *_block
+    cdef mmsghdr *_hdrs
+    cdef iovec *_iovs
+    cdef char *_cbufs
+    cdef size_t _cspace
+    cdef sockaddr_storage *_names
+    cdef Py_ssize_t _exports             # live buffer exports of slot memory (message views)
+    cdef unsigned long long _generation  # bumped by every recv: older batches are stale
+    cdef bint _open_piece                # the last message received had no MSG_EOR
+    # per-message metadata, preallocated numpy arrays and their data pointers
+    cdef readonly dict _arrays
+    cdef uint32_t *_lengths
+    cdef uint16_t *_streams
+    cdef uint32_t *_ppids
+    cdef int32_t *_assoc_ids
+    cdef int32_t *_msg_flags
+    cdef uint16_t *_rcv_flags
+    cdef uint16_t *_ssns
+    cdef uint32_t *_tsns
+    cdef uint32_t *_cumtsns
+    cdef uint32_t *_contexts
+    cdef uint8_t *_info
+    cdef uint32_t *_nxt_lengths
+    cdef uint16_t *_nxt_streams
+    cdef uint32_t *_nxt_ppids
+    cdef uint16_t *_nxt_flags
+
+
+cdef class Batch:
+    cdef readonly BatchPool pool
+    cdef unsigned long long _generation
+    cdef readonly Py_ssize_t n
+    cdef readonly bint eof
+    cdef readonly bint starts_mid_message
+    cdef readonly bint has_addresses
+
+    cdef int _check(self, str what) except -1
+    cdef Py_ssize_t _index(self, Py_ssize_t i) except -1
+    cdef object _array(self, str name)
+
+
+cdef class BatchMessage:
+    cdef readonly Batch batch
+    cdef readonly Py_ssize_t index
+    cdef readonly Py_ssize_t length
+    cdef readonly int stream
+    cdef readonly int ssn
+    cdef readonly uint32_t ppid
+    cdef readonly uint32_t tsn
+    cdef readonly int32_t assoc_id
+    cdef readonly int msg_flags
+    cdef readonly int rcv_flags
+    cdef readonly uint32_t context

@@ -1,0 +1,938 @@
+# cython: language_level=3
+"""Batch I/O: many SCTP messages per system call (``recvmmsg`` / ``sendmmsg``).
+
+Receiving
+---------
+A :class:`BatchPool` owns one contiguous block of ``max_messages x
+slot_size`` bytes (``pool.buffer``, a numpy ``uint8`` array of that shape)
+plus the ``mmsghdr``/``iovec``/control/address arrays ``recvmmsg`` needs, all
+allocated once.  ``pool.recv(sock)`` makes ONE ``recvmmsg`` call: message
+*i* lands in row *i* of the block, and its RCVINFO (or legacy SNDRCV) and
+NXTINFO are parsed in C into preallocated numpy arrays.  No Python object is
+created per message unless the caller asks for one (``batch[i]``,
+``batch.data(i)``, ``batch.copy(i)``).
+
+Lifetime rule (enforced)
+------------------------
+The next ``pool.recv`` reuses the slots.  A :class:`Batch` and every message
+view taken from it are valid until then; ``.copy()`` keeps a message.
+
+* Every batch remembers the pool's *generation*; once the pool has received
+  again, touching the stale batch's data or metadata raises
+  ``RuntimeError("stale batch: ...")``.  (Metadata already copied into a
+  message view -- ``msg.stream``, ``msg.ppid`` ... -- stays readable.)
+* ``batch.data(i)`` / ``msg.data`` is a read-only ``memoryview`` straight
+  over the slot (zero copy).  The pool counts these exports; while any is
+  alive (including numpy arrays or slices made from it) ``pool.recv``
+  refuses with ``BufferError`` instead of overwriting memory under it.
+  Release them (``del``, ``mv.release()``, ``with batch.data(i) as mv:``)
+  or copy first.
+* ``pool.buffer`` itself is the raw block: it always shows the latest
+  receive and is not protected by either check.
+
+Messages larger than a slot
+---------------------------
+Never truncated silently: the kernel hands over the first ``slot_size``
+bytes without ``MSG_EOR`` (``batch.eor[i]`` is False) and the rest as the
+following piece(s) of the same association, in this batch or the next
+receive.  ``pool.complete(sock, batch, i)`` returns the whole message as
+``bytes``: it joins the pieces in the batch and, when the message runs past
+the batch, reads the remainder straight from the socket (outside the pool,
+so the batch stays valid).  :func:`reassemble` walks a batch yielding whole
+messages this way.
+
+Sending
+-------
+:func:`send_batch` sends a sequence of buffers (or the rows of a 2-D
+C-contiguous array) with ONE ``sendmmsg`` call, one SNDINFO control message
+per message, straight from the callers' buffers.  It returns how many
+messages the kernel took; on a non-blocking socket that may be fewer than
+given (the rest were not sent and can be retried), never lost.
+"""
+
+from libc.errno cimport errno, EINTR, EAGAIN, EBADF
+from libc.string cimport memset, memcpy
+from libc.stdint cimport uint8_t, uint16_t, uint32_t, int32_t, uintptr_t
+from cpython.buffer cimport (PyObject_GetBuffer, PyBuffer_Release, PyObject_CheckBuffer,
+                             PyBUF_SIMPLE, PyBUF_WRITABLE, PyBUF_FORMAT, PyBUF_ND,
+                             PyBUF_STRIDES, PyBUF_C_CONTIGUOUS)
+from cpython.bytes cimport PyBytes_FromStringAndSize, PyBytes_AS_STRING
+from cpython.exc cimport PyErr_CheckSignals
+from cpython.mem cimport PyMem_Malloc, PyMem_Free
+from cpython.memoryview cimport PyMemoryView_FromObject
+from posix.time cimport clock_gettime, CLOCK_MONOTONIC, timespec as posix_timespec
+
+from csctp.includes.socket cimport *
+from csctp.includes.sctp cimport *
+from csctp._errors cimport raise_errno
+from csctp._core cimport Socket, fileno_of
+from csctp._addr cimport sockaddr_to_py
+
+import numpy as np
+
+DEF INFO_RCV = 1        # RCVINFO (or SNDRCV) came with the message
+DEF INFO_NXT = 2        # NXTINFO came with the message
+DEF MAX_POOL_BYTES = 1 << 30
+DEF MAX_SEND_BATCH = 1 << 20
+
+cdef Py_ssize_t _ONE = 1
+cdef char *_FMT_B = b"B"
+
+# numpy dtype of each metadata array, in the order the pool allocates them
+_ARRAY_SPECS = (
+    ("lengths", np.uint32), ("streams", np.uint16), ("ppids", np.uint32),
+    ("assoc_ids", np.int32), ("msg_flags", np.int32), ("rcv_flags", np.uint16),
+    ("ssns", np.uint16), ("tsns", np.uint32), ("cumtsns", np.uint32),
+    ("contexts", np.uint32), ("info", np.uint8), ("nxt_lengths", np.uint32),
+    ("nxt_streams", np.uint16), ("nxt_ppids", np.uint32), ("nxt_flags", np.uint16),
+)
+
+
+cdef inline double _now() noexcept nogil:
+    cdef posix_timespec ts
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return ts.tv_sec + ts.tv_nsec * 1e-9
+
+
+cdef inline void *_addr_of(object arr):
+    return <void *><uintptr_t>arr.__array_interface__["data"][0]
+
+
+cdef double _timeout_of(object sock) except? -2.0:
+    """csctp timeout convention: < 0 blocking, 0 non-blocking, > 0 seconds.
+
+    A bare fd gets -1: whatever mode the descriptor is in is used as is, and
+    EAGAIN on it means non-blocking.
+    """
+    cdef object t
+    if isinstance(sock, Socket):
+        return (<Socket>sock)._timeout
+    if isinstance(sock, int):
+        return -1.0
+    try:
+        t = sock.gettimeout()
+    except AttributeError:
+        return -1.0
+    return -1.0 if t is None else float(t)
+
+
+cdef int _wait_fd(int fd, short events, double timeout, double *deadline, str op) except -1:
+    """After EAGAIN: 0 when *fd* is ready, 1 when the deadline passed.
+
+    Raises BlockingIOError straight away on a non-blocking socket (timeout <= 0).
+    """
+    cdef pollfd p
+    cdef int rc, ms, err
+    cdef double left
+    if timeout <= 0.0:
+        raise BlockingIOError(EAGAIN, f"{op}: resource temporarily unavailable (non-blocking socket)")
+    if deadline[0] == 0.0:
+        deadline[0] = _now() + timeout
+    while True:
+        left = deadline[0] - _now()
+        if left <= 0:
+            return 1
+        ms = <int>(left * 1000.0) + 1
+        p.fd = fd
+        p.events = events
+        p.revents = 0
+        with nogil:
+            rc = poll(&p, 1, ms)
+            err = errno
+        if rc > 0:
+            return 0
+        if rc < 0:
+            if err == EINTR:
+                PyErr_CheckSignals()
+                continue
+            raise_errno(f"{op}: poll", err)
+
+
+cdef inline void _parse_one(BatchPool pool, Py_ssize_t i) noexcept:
+    """Message *i*'s control messages into the metadata arrays."""
+    cdef msghdr *m = &pool._hdrs[i].msg_hdr
+    cdef cmsghdr *c
+    cdef sctp_rcvinfo *ri
+    cdef sctp_sndrcvinfo *si
+    cdef sctp_nxtinfo *ni
+    cdef uint8_t info = 0
+    pool._lengths[i] = pool._hdrs[i].msg_len
+    pool._msg_flags[i] = m.msg_flags
+    pool._streams[i] = 0
+    pool._ssns[i] = 0
+    pool._rcv_flags[i] = 0
+    pool._ppids[i] = 0
+    pool._tsns[i] = 0
+    pool._cumtsns[i] = 0
+    pool._contexts[i] = 0
+    pool._assoc_ids[i] = 0
+    pool._nxt_lengths[i] = 0
+    pool._nxt_streams[i] = 0
+    pool._nxt_ppids[i] = 0
+    pool._nxt_flags[i] = 0
+    if m.msg_controllen == 0:
+        pool._info[i] = 0
+        return
+    c = csctp_cmsg_firsthdr(m)
+    while c != NULL:
+        if c.cmsg_level == IPPROTO_SCTP:
+            if c.cmsg_type == CSCTP_CMSG_RCVINFO and c.cmsg_len >= csctp_cmsg_len(sizeof(sctp_rcvinfo)):
+                ri = <sctp_rcvinfo *>csctp_cmsg_data(c)
+                pool._streams[i] = ri.rcv_sid
+                pool._ssns[i] = ri.rcv_ssn
+                pool._rcv_flags[i] = ri.rcv_flags
+                pool._ppids[i] = ntohl(ri.rcv_ppid)
+                pool._tsns[i] = ri.rcv_tsn
+                pool._cumtsns[i] = ri.rcv_cumtsn
+                pool._contexts[i] = ri.rcv_context
+                pool._assoc_ids[i] = ri.rcv_assoc_id
+                info |= INFO_RCV
+            elif (c.cmsg_type == CSCTP_CMSG_SNDRCV and not (info & INFO_RCV)
+                  and c.cmsg_len >= csctp_cmsg_len(sizeof(sctp_sndrcvinfo))):
+                # legacy path: only sent when data_io is subscribed; RCVINFO wins when both come
+                si = <sctp_sndrcvinfo *>csctp_cmsg_data(c)
+                pool._streams[i] = si.sinfo_stream
+                pool._ssns[i] = si.sinfo_ssn
+                pool._rcv_flags[i] = si.sinfo_flags
+                pool._ppids[i] = ntohl(si.sinfo_ppid)
+                pool._tsns[i] = si.sinfo_tsn
+                pool._cumtsns[i] = si.sinfo_cumtsn
+                pool._contexts[i] = si.sinfo_context
+                pool._assoc_ids[i] = si.sinfo_assoc_id
+                info |= INFO_RCV
+            elif c.cmsg_type == CSCTP_CMSG_NXTINFO and c.cmsg_len >= csctp_cmsg_len(sizeof(sctp_nxtinfo)):
+                ni = <sctp_nxtinfo *>csctp_cmsg_data(c)
+                pool._nxt_lengths[i] = ni.nxt_length
+                pool._nxt_streams[i] = ni.nxt_sid
+                pool._nxt_ppids[i] = ntohl(ni.nxt_ppid)
+                pool._nxt_flags[i] = ni.nxt_flags
+                info |= INFO_NXT
+        c = csctp_cmsg_nxthdr(m, c)
+    pool._info[i] = info
+
+
+cdef class BatchPool:
+    """A preallocated, reusable receive pool for :meth:`recv` (``recvmmsg``).
+
+    ``BatchPool(max_messages=64, slot_size=4096)``: one contiguous block of
+    *max_messages* slots of *slot_size* bytes (``.buffer``, a numpy
+    ``uint8`` array of shape ``(max_messages, slot_size)``), and the
+    per-message metadata arrays, all allocated here once and reused by every
+    receive.  See the module docstring for the lifetime rule.
+    """
+
+    def __cinit__(self, int max_messages=64, Py_ssize_t slot_size=4096):
+        cdef Py_ssize_t i
+        cdef size_t hdr_bytes
+        self._hdrs = NULL
+        if max_messages < 1 or max_messages > 1024:
+            raise ValueError(f"BatchPool: max_messages must be in 1..1024 (the kernel's UIO_MAXIOV), got {max_messages}")
+        if slot_size < 1 or slot_size > MAX_POOL_BYTES:
+            raise ValueError(f"BatchPool: slot_size must be in 1..{MAX_POOL_BYTES}, got {slot_size}")
+        if max_messages * slot_size > MAX_POOL_BYTES:
+            raise ValueError(f"BatchPool: max_messages * slot_size must be at most {MAX_POOL_BYTES} bytes, "
+                             f"got {max_messages} * {slot_size}")
+        self.max_messages = max_messages
+        self.slot_size = slot_size
+        # numpy owns the slot block: views of it (pool.buffer and anything derived) keep it alive
+        self.buffer = np.zeros((max_messages, slot_size), dtype=np.uint8)
+        self._block = <char *>_addr_of(self.buffer)
+        self._arrays = {}
+        for name, dtype in _ARRAY_SPECS:
+            self._arrays[name] = np.zeros(max_messages, dtype=dtype)
+        self._lengths = <uint32_t *>_addr_of(self._arrays["lengths"])
+        self._streams = <uint16_t *>_addr_of(self._arrays["streams"])
+        self._ppids = <uint32_t *>_addr_of(self._arrays["ppids"])
+        self._assoc_ids = <int32_t *>_addr_of(self._arrays["assoc_ids"])
+        self._msg_flags = <int32_t *>_addr_of(self._arrays["msg_flags"])
+        self._rcv_flags = <uint16_t *>_addr_of(self._arrays["rcv_flags"])
+        self._ssns = <uint16_t *>_addr_of(self._arrays["ssns"])
+        self._tsns = <uint32_t *>_addr_of(self._arrays["tsns"])
+        self._cumtsns = <uint32_t *>_addr_of(self._arrays["cumtsns"])
+        self._contexts = <uint32_t *>_addr_of(self._arrays["contexts"])
+        self._info = <uint8_t *>_addr_of(self._arrays["info"])
+        self._nxt_lengths = <uint32_t *>_addr_of(self._arrays["nxt_lengths"])
+        self._nxt_streams = <uint16_t *>_addr_of(self._arrays["nxt_streams"])
+        self._nxt_ppids = <uint32_t *>_addr_of(self._arrays["nxt_ppids"])
+        self._nxt_flags = <uint16_t *>_addr_of(self._arrays["nxt_flags"])
+        for arr in self._arrays.values():
+            arr.flags.writeable = False     # users read them; only recv writes (through C)
+        # one allocation for the C-side arrays; every piece a multiple of 8 bytes
+        self._cspace = (CSCTP_RECV_CMSG_SPACE + 15) & ~(<size_t>15)
+        hdr_bytes = max_messages * (sizeof(mmsghdr) + sizeof(iovec) + self._cspace + sizeof(sockaddr_storage))
+        self._hdrs = <mmsghdr *>PyMem_Malloc(hdr_bytes)
+        if self._hdrs == NULL:
+            raise MemoryError()
+        memset(self._hdrs, 0, hdr_bytes)
+        self._names = <sockaddr_storage *>(<char *>self._hdrs + max_messages * sizeof(mmsghdr))
+        self._iovs = <iovec *>(<char *>self._names + max_messages * sizeof(sockaddr_storage))
+        self._cbufs = <char *>self._iovs + max_messages * sizeof(iovec)
+        for i in range(max_messages):
+            self._iovs[i].iov_base = self._block + i * slot_size
+            self._iovs[i].iov_len = slot_size
+        self._exports = 0
+        self._generation = 0
+        self._open_piece = False
+
+    def __dealloc__(self):
+        PyMem_Free(self._hdrs)
+        self._hdrs = NULL
+
+    @property
+    def generation(self):
+        """How many receives this pool has started; a batch is current while its generation matches."""
+        return self._generation
+
+    @property
+    def exports(self):
+        """How many memoryviews into the slots are alive (``recv`` refuses while this is not 0)."""
+        return self._exports
+
+    def __repr__(self):
+        return (f"<csctp.BatchPool max_messages={self.max_messages} slot_size={self.slot_size} "
+                f"generation={self._generation} exports={self._exports}>")
+
+    def recv(self, sock, max_messages=None, int flags=0, *, bint want_addresses=False):
+        """Receive up to *max_messages* (default: all slots) with ONE ``recvmmsg`` call: a :class:`Batch`.
+
+        *sock*: a :class:`csctp.Socket`, a ``socket.socket`` or a file
+        descriptor.  Blocking sockets wait for at least one message and
+        return as soon as one is there (``MSG_WAITFORONE``) with everything
+        already queued, up to the limit; non-blocking ones raise
+        ``BlockingIOError`` when nothing is queued; a timeout raises
+        ``TimeoutError``.  With *want_addresses* the sender's address of
+        each message is kept (:meth:`Batch.addresses`).
+
+        Makes every earlier batch from this pool stale.  Raises
+        ``BufferError`` while memoryviews into the pool are still alive.
+        """
+        cdef int fd = fileno_of(sock)
+        cdef double timeout = _timeout_of(sock)
+        cdef double deadline = 0.0
+        cdef unsigned int n
+        cdef Py_ssize_t i, k
+        cdef int r, err
+        cdef int rflags
+        cdef msghdr *m
+        cdef Batch b
+        if max_messages is None:
+            n = self.max_messages
+        else:
+            if not 1 <= max_messages <= self.max_messages:
+                raise ValueError(f"BatchPool.recv: max_messages must be in 1..{self.max_messages}, got {max_messages!r}")
+            n = max_messages
+        if self._exports:
+            raise BufferError(
+                f"BatchPool.recv: {self._exports} memoryview(s) into this pool's slots are still alive; "
+                f"the receive would overwrite them.  Release them (del / .release() / 'with' block) "
+                f"or keep the messages with .copy() first")
+        self._generation += 1
+        rflags = flags | MSG_WAITFORONE
+        while True:
+            for i in range(n):
+                m = &self._hdrs[i].msg_hdr
+                if want_addresses:
+                    m.msg_name = &self._names[i]
+                    m.msg_namelen = sizeof(sockaddr_storage)
+                else:
+                    m.msg_name = NULL
+                    m.msg_namelen = 0
+                m.msg_iov = &self._iovs[i]
+                m.msg_iovlen = 1
+                m.msg_control = self._cbufs + i * self._cspace
+                m.msg_controllen = self._cspace
+                m.msg_flags = 0
+                self._hdrs[i].msg_len = 0
+            with nogil:
+                r = recvmmsg(fd, self._hdrs, n, rflags, NULL)
+                err = errno
+            if r >= 0:
+                break
+            if err == EINTR:
+                PyErr_CheckSignals()
+            elif err == EAGAIN:
+                if _wait_fd(fd, POLLIN, timeout, &deadline, "recvmmsg"):
+                    raise TimeoutError(f"recvmmsg: timed out after {timeout:g} s")
+            else:
+                raise_errno("recvmmsg", err)
+        b = Batch.__new__(Batch)
+        b.pool = self
+        b._generation = self._generation
+        b.has_addresses = want_addresses
+        b.starts_mid_message = self._open_piece
+        k = 0
+        while k < r:
+            # one-to-one end of association: recvmsg keeps returning 0, and recvmmsg fills
+            # every remaining entry with those empty reads
+            if self._hdrs[k].msg_len == 0 and not (self._hdrs[k].msg_hdr.msg_flags & MSG_NOTIFICATION):
+                b.eof = True
+                break
+            _parse_one(self, k)
+            k += 1
+        b.n = k
+        if k:
+            self._open_piece = not (self._msg_flags[k - 1] & MSG_EOR)
+        return b
+
+    def complete(self, sock, Batch batch, Py_ssize_t i, Py_ssize_t max_size=16 * 1024 * 1024):
+        """The whole message whose first piece is ``batch[i]``, as ``bytes``.
+
+        Joins pieces *i* .. the first with ``MSG_EOR`` in the batch; when the
+        message runs past the batch, reads the rest straight from *sock*
+        (not into the pool: the batch stays valid).  A message longer than
+        *max_size* is drained and raises ``ValueError``.  See
+        :meth:`Batch.message_end` for the index of the last piece used.
+        """
+        cdef list parts = []
+        cdef Py_ssize_t j, total = 0
+        if batch.pool is not self:
+            raise ValueError("BatchPool.complete: the batch comes from another pool")
+        batch._check("complete")
+        i = batch._index(i)
+        j = i
+        while j < batch.n:
+            total += self._lengths[j]
+            parts.append(PyBytes_FromStringAndSize(self._block + j * self.slot_size, self._lengths[j]))
+            if self._msg_flags[j] & MSG_EOR:
+                if total > max_size:
+                    raise ValueError(f"BatchPool.complete: message of {total} bytes exceeds max_size={max_size}")
+                return b"".join(parts)
+            j += 1
+        total = _recv_rest(sock, parts, total, max_size, max(self.slot_size, 65536))
+        if batch._generation == self._generation:
+            self._open_piece = False
+        if total > max_size:
+            raise ValueError(f"BatchPool.complete: message of {total} bytes exceeds max_size={max_size} (discarded)")
+        return b"".join(parts)
+
+
+cdef Py_ssize_t _recv_rest(object sock, list parts, Py_ssize_t total, Py_ssize_t max_size,
+                           Py_ssize_t chunk) except -1:
+    """Read the rest of a partially delivered message from *sock* into *parts* until MSG_EOR."""
+    cdef int fd = fileno_of(sock)
+    cdef double timeout = _timeout_of(sock)
+    cdef double deadline
+    cdef bytearray buf = bytearray(chunk)
+    cdef msghdr msg
+    cdef iovec iov
+    cdef size_t cbuf[64]
+    cdef Py_ssize_t r
+    cdef int err
+    while True:
+        deadline = 0.0
+        while True:
+            iov.iov_base = <char *>buf
+            iov.iov_len = chunk
+            memset(&msg, 0, sizeof(msg))
+            msg.msg_iov = &iov
+            msg.msg_iovlen = 1
+            msg.msg_control = cbuf
+            msg.msg_controllen = sizeof(cbuf)
+            with nogil:
+                r = recvmsg(fd, &msg, 0)
+                err = errno
+            if r >= 0:
+                break
+            if err == EINTR:
+                PyErr_CheckSignals()
+            elif err == EAGAIN:
+                if _wait_fd(fd, POLLIN, timeout, &deadline, "BatchPool.complete: recvmsg"):
+                    raise TimeoutError(f"BatchPool.complete: recvmsg timed out after {timeout:g} s")
+            else:
+                raise_errno("BatchPool.complete: recvmsg", err)
+        if msg.msg_flags & MSG_NOTIFICATION:
+            # Linux holds notifications back during partial delivery (the pd lobby), so this only
+            # happens when the delivery was aborted: the rest of the message will never come
+            raise ConnectionError("BatchPool.complete: partial delivery aborted (a notification arrived "
+                                  "before the end of the message)")
+        if r == 0:
+            raise ConnectionError("BatchPool.complete: the association ended in the middle of a message")
+        total += r
+        if total <= max_size:
+            parts.append(PyBytes_FromStringAndSize(<char *>buf, r))
+        if msg.msg_flags & MSG_EOR:
+            return total
+
+
+cdef class Batch:
+    """The messages one :meth:`BatchPool.recv` call received (valid until the pool's next receive).
+
+    ``len(batch)`` messages; numpy views of length ``len(batch)``:
+    ``lengths``, ``streams``, ``ppids`` (host order), ``assoc_ids``,
+    ``msg_flags``, ``rcv_flags``, ``ssns``, ``tsns``, ``cumtsns``,
+    ``contexts``, ``nxt_*`` (NXTINFO when enabled), and boolean ``eor``,
+    ``notification``, ``unordered``.  ``data(i)`` is a zero-copy read-only
+    memoryview; ``copy(i)`` gives bytes; ``batch[i]`` and iteration give
+    :class:`BatchMessage` views.  ``eof`` is True when the peer ended the
+    (one-to-one) association after these messages.
+    """
+
+    def __cinit__(self):
+        self.n = 0
+        self.eof = False
+
+    cdef int _check(self, str what) except -1:
+        if self._generation != self.pool._generation:
+            raise RuntimeError(
+                f"stale batch: {what} of a batch whose pool has received again since (the slots were "
+                f"reused); call .copy() to keep a message beyond the next BatchPool.recv")
+        return 0
+
+    cdef Py_ssize_t _index(self, Py_ssize_t i) except -1:
+        if i < 0:
+            i += self.n
+        if i < 0 or i >= self.n:
+            raise IndexError(f"batch index out of range (batch has {self.n} messages)")
+        return i
+
+    cdef object _array(self, str name):
+        self._check(name)
+        return self.pool._arrays[name][:self.n]
+
+    @property
+    def stale(self):
+        """True once the pool has received again (the data are gone)."""
+        return self._generation != self.pool._generation
+
+    def __len__(self):
+        return self.n
+
+    def __repr__(self):
+        state = "stale" if self.stale else "current"
+        return f"<csctp.Batch {self.n} messages ({state}){' eof' if self.eof else ''}>"
+
+    # metadata: numpy views over the pool's arrays
+    @property
+    def lengths(self): return self._array("lengths")
+    @property
+    def streams(self): return self._array("streams")
+    @property
+    def ppids(self): return self._array("ppids")
+    @property
+    def assoc_ids(self): return self._array("assoc_ids")
+    @property
+    def msg_flags(self): return self._array("msg_flags")
+    @property
+    def rcv_flags(self): return self._array("rcv_flags")
+    @property
+    def ssns(self): return self._array("ssns")
+    @property
+    def tsns(self): return self._array("tsns")
+    @property
+    def cumtsns(self): return self._array("cumtsns")
+    @property
+    def contexts(self): return self._array("contexts")
+    @property
+    def info(self):
+        """Bit 1: RCVINFO (or SNDRCV) came with the message; bit 2: NXTINFO did."""
+        return self._array("info")
+    @property
+    def nxt_lengths(self): return self._array("nxt_lengths")
+    @property
+    def nxt_streams(self): return self._array("nxt_streams")
+    @property
+    def nxt_ppids(self): return self._array("nxt_ppids")
+    @property
+    def nxt_flags(self): return self._array("nxt_flags")
+
+    @property
+    def eor(self):
+        """bool array: the message (or its last piece) ends here (MSG_EOR); False for a partial piece."""
+        return (self._array("msg_flags") & MSG_EOR) != 0
+
+    @property
+    def notification(self):
+        """bool array: the slot holds a kernel notification (MSG_NOTIFICATION), not user data."""
+        return (self._array("msg_flags") & MSG_NOTIFICATION) != 0
+
+    @property
+    def unordered(self):
+        """bool array: sent with SCTP_UNORDERED."""
+        return (self._array("rcv_flags") & SCTP_UNORDERED) != 0
+
+    def data(self, Py_ssize_t i):
+        """Message *i* as a read-only memoryview over its pool slot (no copy).
+
+        Counts as an export: release it before the pool's next receive.
+        """
+        return self[i].data
+
+    def copy(self, Py_ssize_t i):
+        """Message *i* as ``bytes`` (one copy): survives the pool's next receive."""
+        cdef BatchPool p = self.pool
+        self._check("copy")
+        i = self._index(i)
+        return PyBytes_FromStringAndSize(p._block + i * p.slot_size, p._lengths[i])
+
+    def addresses(self, i=None):
+        """The sender address of message *i*, or a list for all (needs ``recv(..., want_addresses=True)``)."""
+        cdef BatchPool p = self.pool
+        cdef Py_ssize_t k
+        self._check("addresses")
+        if not self.has_addresses:
+            raise ValueError("Batch.addresses: receive with pool.recv(..., want_addresses=True) to keep sender addresses")
+        if i is not None:
+            k = self._index(i)
+            return _address(p, k)
+        return [_address(p, k) for k in range(self.n)]
+
+    def message_end(self, Py_ssize_t i):
+        """Index of the piece that ends the message starting at *i* (MSG_EOR), or -1 when it continues past the batch."""
+        cdef BatchPool p = self.pool
+        cdef Py_ssize_t j
+        self._check("message_end")
+        j = self._index(i)
+        while j < self.n:
+            if p._msg_flags[j] & MSG_EOR:
+                return j
+            j += 1
+        return -1
+
+    def __getitem__(self, Py_ssize_t i):
+        cdef BatchPool p = self.pool
+        cdef BatchMessage m
+        self._check("message")
+        i = self._index(i)
+        m = BatchMessage.__new__(BatchMessage)
+        m.batch = self
+        m.index = i
+        m.length = p._lengths[i]
+        m.stream = p._streams[i]
+        m.ssn = p._ssns[i]
+        m.ppid = p._ppids[i]
+        m.tsn = p._tsns[i]
+        m.assoc_id = p._assoc_ids[i]
+        m.msg_flags = p._msg_flags[i]
+        m.rcv_flags = p._rcv_flags[i]
+        m.context = p._contexts[i]
+        return m
+
+    def __iter__(self):
+        cdef Py_ssize_t i
+        self._check("iteration")
+        for i in range(self.n):
+            yield self[i]
+
+
+cdef object _address(BatchPool p, Py_ssize_t k):
+    cdef socklen_t nl = p._hdrs[k].msg_hdr.msg_namelen
+    if nl == 0:
+        return None
+    return sockaddr_to_py(<sockaddr *>&p._names[k], nl)
+
+
+cdef class BatchMessage:
+    """A light view of one message in a :class:`Batch` (metadata copied, data not).
+
+    ``data`` is a zero-copy read-only memoryview over the pool slot (valid
+    until the pool's next receive); ``copy()`` returns bytes.  ``stream``,
+    ``ssn``, ``ppid`` (host order), ``tsn``, ``assoc_id``, ``context``,
+    ``msg_flags``, ``rcv_flags`` stay readable after the batch goes stale.
+    """
+
+    @property
+    def data(self):
+        """Read-only memoryview over the pool slot (no copy)."""
+        return PyMemoryView_FromObject(self)
+
+    def copy(self):
+        """The payload as ``bytes`` (one copy)."""
+        cdef BatchPool p = self.batch.pool
+        self.batch._check("copy")
+        return PyBytes_FromStringAndSize(p._block + self.index * p.slot_size, self.length)
+
+    @property
+    def eor(self):
+        """True when this is the end of a message; False for a partial piece (message larger than the slot)."""
+        return (self.msg_flags & MSG_EOR) != 0
+
+    @property
+    def is_notification(self):
+        """True when the data is a kernel notification (parse it with csctp's notification parser)."""
+        return (self.msg_flags & MSG_NOTIFICATION) != 0
+
+    @property
+    def unordered(self):
+        return (self.rcv_flags & SCTP_UNORDERED) != 0
+
+    @property
+    def addr(self):
+        """The sender's address (with ``want_addresses=True``), else None."""
+        self.batch._check("addr")
+        if not self.batch.has_addresses:
+            return None
+        return _address(self.batch.pool, self.index)
+
+    def __len__(self):
+        return self.length
+
+    def __repr__(self):
+        kind = "notification" if self.is_notification else "message"
+        return (f"<csctp.BatchMessage #{self.index} {kind} {self.length} bytes stream={self.stream} "
+                f"ppid={self.ppid} assoc_id={self.assoc_id} eor={self.eor}>")
+
+    def __getbuffer__(self, Py_buffer *buffer, int flags):
+        cdef BatchPool p = self.batch.pool
+        if flags & PyBUF_WRITABLE:
+            raise BufferError("batch message data is read-only (it lives in the receive pool); use .copy()")
+        self.batch._check("data")
+        buffer.buf = p._block + self.index * p.slot_size
+        buffer.obj = self
+        buffer.len = self.length
+        buffer.readonly = 1
+        buffer.itemsize = 1
+        buffer.format = _FMT_B if (flags & PyBUF_FORMAT) else NULL
+        buffer.ndim = 1
+        buffer.shape = &self.length if (flags & PyBUF_ND) else NULL
+        buffer.strides = &_ONE if ((flags & PyBUF_STRIDES) == PyBUF_STRIDES) else NULL
+        buffer.suboffsets = NULL
+        buffer.internal = NULL
+        p._exports += 1
+
+    def __releasebuffer__(self, Py_buffer *buffer):
+        self.batch.pool._exports -= 1
+
+
+def reassemble(BatchPool pool, sock, Batch batch, Py_ssize_t max_size=16 * 1024 * 1024):
+    """Yield ``(index, data)`` for each whole message in *batch*.
+
+    Single-piece messages come as zero-copy memoryviews (release them before
+    the next receive); messages split across slots are joined (reading their
+    remainder from *sock* if needed, see :meth:`BatchPool.complete`) and
+    come as ``bytes``.  Use it on every batch: a batch that begins with the
+    tail of a message started in an earlier, unreassembled batch raises
+    ``RuntimeError``.
+    """
+    cdef Py_ssize_t i = 0, j
+    if batch.starts_mid_message:
+        raise RuntimeError("reassemble: this batch begins in the middle of a message whose first piece was in "
+                           "an earlier batch; complete() or reassemble() every batch that ends in a partial piece")
+    while i < batch.n:
+        j = batch.message_end(i)
+        if j == i:
+            yield i, batch.data(i)
+            i += 1
+        else:
+            yield i, pool.complete(sock, batch, i, max_size)
+            i = batch.n if j < 0 else j + 1
+
+
+# ---- sending ------------------------------------------------------------------
+
+cdef object _per_message(object v, Py_ssize_t n, long long lo, long long hi, str name):
+    """None, or an int64 array of length *n* checked against lo..hi; a scalar comes back as int."""
+    cdef object a
+    if v is None:
+        return None
+    if isinstance(v, (bool, np.bool_)):
+        raise TypeError(f"send_batch: {name} must be an int or a sequence of ints, got bool")
+    if isinstance(v, (int, np.integer)):
+        x = int(v)
+        if x < lo or x > hi:
+            raise ValueError(f"send_batch: {name} must be in {lo}..{hi}, got {x}")
+        return x
+    try:
+        a = np.asarray(v)
+    except Exception as e:
+        raise TypeError(f"send_batch: {name} must be an int or a sequence of ints, got {type(v).__name__}") from None
+    if a.ndim != 1:
+        raise ValueError(f"send_batch: {name} must be an int or a 1-D sequence, got shape {a.shape}")
+    if a.shape[0] != n:
+        raise ValueError(f"send_batch: {name} has {a.shape[0]} values for {n} messages")
+    if a.dtype.kind not in "iu":
+        raise TypeError(f"send_batch: {name} must hold integers, got dtype {a.dtype}")
+    if n and (a.min() < lo or a.max() > hi):
+        bad = a[(a < lo) | (a > hi)][0]
+        raise ValueError(f"send_batch: {name} must be in {lo}..{hi}, got {int(bad)}")
+    return np.ascontiguousarray(a, dtype=np.int64)
+
+
+cdef inline long long _pick(const long long *arr, long long scalar, Py_ssize_t i) noexcept nogil:
+    return scalar if arr == NULL else arr[i]
+
+
+def send_batch(sock, buffers, streams=None, ppids=None, flags=None, assoc_ids=None, contexts=None):
+    """Send many messages with ONE ``sendmmsg`` call; returns how many were sent.
+
+    *buffers*: a sequence of C-contiguous bytes-like objects (bytes,
+    bytearray, memoryview, numpy arrays ...) or a 2-D C-contiguous array
+    whose rows are the messages; sent straight from the callers' memory.
+    *streams*, *ppids* (host order), *flags* (``SCTP_UNORDERED`` ...),
+    *assoc_ids* (one-to-many) and *contexts*: an int for all messages or a
+    sequence / numpy array with one value per message; each message gets
+    its own SNDINFO control message.
+
+    Everything is validated before the first system call.  On a
+    non-blocking socket whose send buffer fills, returns the number the
+    kernel took (possibly fewer than given: those were sent, the rest were
+    not and can be retried); raises ``BlockingIOError`` only when none was
+    taken.  A blocking socket sends all of them (or raises
+    ``TimeoutError`` after its timeout when none went).
+    """
+    cdef int fd = fileno_of(sock)
+    cdef double timeout = _timeout_of(sock)
+    cdef double deadline = 0.0
+    cdef Py_buffer whole
+    cdef bint have_whole = False
+    cdef Py_buffer *views = NULL
+    cdef Py_ssize_t nviews = 0
+    cdef Py_ssize_t n, i, rowlen = 0
+    cdef object seq = None
+    cdef object a_streams, a_ppids, a_flags, a_assoc, a_ctx
+    cdef const long long[::1] v_streams = None
+    cdef const long long[::1] v_ppids = None
+    cdef const long long[::1] v_flags = None
+    cdef const long long[::1] v_assoc = None
+    cdef const long long[::1] v_ctx = None
+    cdef const long long *p_streams = NULL
+    cdef const long long *p_ppids = NULL
+    cdef const long long *p_flags = NULL
+    cdef const long long *p_assoc = NULL
+    cdef const long long *p_ctx = NULL
+    cdef long long s_streams = 0, s_ppids = 0, s_flags = 0, s_assoc = 0, s_ctx = 0
+    cdef size_t cspace = csctp_cmsg_space(sizeof(sctp_sndinfo))
+    cdef char *mem = NULL
+    cdef mmsghdr *hdrs
+    cdef iovec *iovs
+    cdef char *cbufs
+    cdef msghdr *m
+    cdef cmsghdr *c
+    cdef sctp_sndinfo *si
+    cdef Py_ssize_t total = 0
+    cdef int r, err
+    cdef unsigned int left
+
+    # buffers: one 2-D array, or a sequence of buffers
+    if PyObject_CheckBuffer(buffers) and not isinstance(buffers, (bytes, bytearray)):
+        try:
+            PyObject_GetBuffer(buffers, &whole, PyBUF_C_CONTIGUOUS)
+        except (BufferError, ValueError) as e:     # numpy says ValueError for a strided array
+            raise TypeError(f"send_batch: a buffer given as the batch must be a 2-D C-contiguous array ({e})") from None
+        have_whole = True
+        if whole.ndim != 2:
+            PyBuffer_Release(&whole)
+            raise TypeError(f"send_batch: buffers must be a sequence of bytes-like objects or a 2-D array "
+                            f"(one message per row), got a {whole.ndim}-D buffer")
+        n = whole.shape[0]
+        rowlen = whole.shape[1] * whole.itemsize
+        if n and rowlen == 0:
+            PyBuffer_Release(&whole)
+            raise ValueError("send_batch: rows of length 0 (SCTP carries no empty user messages)")
+    elif isinstance(buffers, (bytes, bytearray, str)):
+        raise TypeError(f"send_batch: buffers must be a sequence of bytes-like objects or a 2-D array, "
+                        f"got a single {type(buffers).__name__} (wrap it in a list)")
+    else:
+        try:
+            seq = list(buffers)
+        except TypeError:
+            raise TypeError(f"send_batch: buffers must be a sequence of bytes-like objects or a 2-D array, "
+                            f"got {type(buffers).__name__}") from None
+        n = len(seq)
+    try:
+        if n > MAX_SEND_BATCH:
+            raise ValueError(f"send_batch: at most {MAX_SEND_BATCH} messages per call, got {n}")
+        a_streams = _per_message(streams, n, 0, 0xFFFF, "streams")
+        a_ppids = _per_message(ppids, n, 0, 0xFFFFFFFF, "ppids")
+        a_flags = _per_message(flags, n, 0, 0xFFFF, "flags")
+        a_assoc = _per_message(assoc_ids, n, -0x80000000, 0x7FFFFFFF, "assoc_ids")
+        a_ctx = _per_message(contexts, n, 0, 0xFFFFFFFF, "contexts")
+        if n == 0:
+            return 0
+        if isinstance(a_streams, int): s_streams = a_streams
+        elif a_streams is not None:
+            v_streams = a_streams
+            p_streams = &v_streams[0]
+        if isinstance(a_ppids, int): s_ppids = a_ppids
+        elif a_ppids is not None:
+            v_ppids = a_ppids
+            p_ppids = &v_ppids[0]
+        if isinstance(a_flags, int): s_flags = a_flags
+        elif a_flags is not None:
+            v_flags = a_flags
+            p_flags = &v_flags[0]
+        if isinstance(a_assoc, int): s_assoc = a_assoc
+        elif a_assoc is not None:
+            v_assoc = a_assoc
+            p_assoc = &v_assoc[0]
+        if isinstance(a_ctx, int): s_ctx = a_ctx
+        elif a_ctx is not None:
+            v_ctx = a_ctx
+            p_ctx = &v_ctx[0]
+
+        mem = <char *>PyMem_Malloc(n * (sizeof(mmsghdr) + sizeof(iovec) + cspace)
+                                   + (0 if have_whole else n * sizeof(Py_buffer)))
+        if mem == NULL:
+            raise MemoryError()
+        hdrs = <mmsghdr *>mem
+        iovs = <iovec *>(mem + n * sizeof(mmsghdr))
+        cbufs = mem + n * (sizeof(mmsghdr) + sizeof(iovec))
+        if not have_whole:
+            views = <Py_buffer *>(cbufs + n * cspace)
+            for i in range(n):
+                try:
+                    PyObject_GetBuffer(seq[i], &views[i], PyBUF_SIMPLE)
+                except (BufferError, TypeError) as e:
+                    raise TypeError(f"send_batch: buffers[{i}] must be a C-contiguous bytes-like object, "
+                                    f"got {type(seq[i]).__name__} ({e})") from None
+                nviews += 1
+                if views[i].len == 0:
+                    raise ValueError(f"send_batch: buffers[{i}] is empty (SCTP carries no empty user messages)")
+                iovs[i].iov_base = views[i].buf
+                iovs[i].iov_len = views[i].len
+        else:
+            for i in range(n):
+                iovs[i].iov_base = <char *>whole.buf + i * rowlen
+                iovs[i].iov_len = rowlen
+        memset(cbufs, 0, n * cspace)
+        with nogil:
+            for i in range(n):
+                m = &hdrs[i].msg_hdr
+                m.msg_name = NULL
+                m.msg_namelen = 0
+                m.msg_iov = &iovs[i]
+                m.msg_iovlen = 1
+                m.msg_control = cbufs + i * cspace
+                m.msg_controllen = cspace
+                m.msg_flags = 0
+                hdrs[i].msg_len = 0
+                c = csctp_cmsg_firsthdr(m)
+                c.cmsg_level = IPPROTO_SCTP
+                c.cmsg_type = CSCTP_CMSG_SNDINFO
+                c.cmsg_len = csctp_cmsg_len(sizeof(sctp_sndinfo))
+                si = <sctp_sndinfo *>csctp_cmsg_data(c)
+                si.snd_sid = <uint16_t>_pick(p_streams, s_streams, i)
+                si.snd_flags = <uint16_t>_pick(p_flags, s_flags, i)
+                si.snd_ppid = htonl(<uint32_t>_pick(p_ppids, s_ppids, i))
+                si.snd_context = <uint32_t>_pick(p_ctx, s_ctx, i)
+                si.snd_assoc_id = <sctp_assoc_t>_pick(p_assoc, s_assoc, i)
+
+        while total < n:
+            left = <unsigned int>(n - total)
+            with nogil:
+                r = sendmmsg(fd, hdrs + total, left, MSG_NOSIGNAL)
+                err = errno
+            if r > 0:
+                total += r
+                continue
+            if r == 0:
+                break
+            if err == EINTR:
+                PyErr_CheckSignals()
+            elif err == EAGAIN:
+                if total and timeout <= 0.0:
+                    break                       # partial on a non-blocking socket: report it
+                if _wait_fd(fd, POLLOUT, timeout, &deadline, "sendmmsg"):
+                    if total:
+                        break
+                    raise TimeoutError(f"sendmmsg: timed out after {timeout:g} s")
+            elif total:
+                break                           # the kernel took these; the error repeats on the next call
+            else:
+                raise_errno("sendmmsg", err)
+        return total
+    finally:
+        for i in range(nviews):
+            PyBuffer_Release(&views[i])
+        PyMem_Free(mem)
+        if have_whole:
+            PyBuffer_Release(&whole)
