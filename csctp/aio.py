@@ -25,7 +25,9 @@ from typing import (Any, AsyncIterator, Awaitable, Callable, List, Optional, Seq
 
 import csctp.association as _assoc
 import csctp.endpoint as _endpoint
-from csctp import _compat
+from csctp import _options
+from csctp.constants import SCTP_ESTABLISHED
+from csctp._addr import parse as parse_addresses
 from csctp._core import Socket
 from csctp._message import Message
 from csctp.association import Address, AssociationClosed
@@ -260,12 +262,12 @@ class Association(_AsyncReceiver):
     @property
     def peer_addresses(self) -> List[Tuple[Any, ...]]:
         """See :attr:`csctp.Association.peer_addresses`."""
-        return self._sync.peer_addresses
+        return self.sync.peer_addresses
 
     @property
     def local_addresses(self) -> List[Tuple[Any, ...]]:
         """See :attr:`csctp.Association.local_addresses`."""
-        return self._sync.local_addresses
+        return self.sync.local_addresses
 
     @property
     def status(self) -> Any:
@@ -376,18 +378,17 @@ class Endpoint(_AsyncReceiver):
         if the association ends before it is up, ``TimeoutError`` after *timeout*.
         """
         sock: Socket = self._sync.socket
-        before = set(self._sync.associations())
+        before = set(self.sync.associations())
         try:
-            return int(sock.connectx(address))
+            return sock.connectx(address)
         except BlockingIOError as e:
             if e.errno != _errno.EINPROGRESS:
                 raise
-        new = [a for a in self._sync.associations() if a not in before]
-        want = {a[:2] for a in _assoc._parse_addrs(address)}
+        new = [a for a in self.sync.associations() if a not in before]
+        want = {a[:2] for a in parse_addresses(address)}
         mine = [a for a in new if want & {p[:2] for p in self._peer_addrs(a)}]
         if len(mine) > 1:
             raise OSError(_errno.EIO, f"sctp_connectx({address!r}): cannot tell the new association apart")
-        opts = _compat.options()
         delay = 0.001
         refused = ConnectionRefusedError(
             _errno.ECONNREFUSED, f"sctp_connectx({address!r}): the association ended before it was "
@@ -400,10 +401,10 @@ class Endpoint(_AsyncReceiver):
             nonlocal delay
             while True:
                 try:
-                    st = opts.get_status(sock, assoc_id=aid)
+                    st = _options.get_status(sock, assoc_id=aid)
                 except OSError:
                     raise refused from None
-                if st.state == 4:            # SCTP_ESTABLISHED
+                if st.state == SCTP_ESTABLISHED:
                     return aid
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 0.05)
@@ -417,13 +418,13 @@ class Endpoint(_AsyncReceiver):
 
     def _peer_addrs(self, aid: int) -> List[Tuple[Any, ...]]:
         try:
-            return self._sync.peer_addresses(aid)
+            return self.sync.peer_addresses(aid)
         except OSError:
             return []
 
     def associations(self) -> List[int]:
         """See :meth:`csctp.Endpoint.associations`."""
-        return self._sync.associations()
+        return self.sync.associations()
 
     def peeloff(self, assoc_id: int) -> Association:
         """Branch *assoc_id* off into its own :class:`Association` (on the same loop)."""
@@ -432,12 +433,12 @@ class Endpoint(_AsyncReceiver):
     @property
     def local_addresses(self) -> List[Tuple[Any, ...]]:
         """See :attr:`csctp.Endpoint.local_addresses`."""
-        return self._sync.local_addresses
+        return self.sync.local_addresses
 
     @property
     def autoclose(self) -> int:
         """See :attr:`csctp.Endpoint.autoclose`."""
-        return self._sync.autoclose
+        return self.sync.autoclose
 
     @autoclose.setter
     def autoclose(self, seconds: int) -> None:

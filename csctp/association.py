@@ -19,9 +19,10 @@ from __future__ import annotations
 import collections
 import socket as _socket
 import struct
-from typing import TYPE_CHECKING, Any, Literal, overload, Deque, Dict, Iterator, List, Optional, Sequence, Tuple, Union
+from typing import (TYPE_CHECKING, Any, Deque, Dict, Iterator, List, Literal, Optional, Sequence, Tuple, Union,
+                    overload)
 
-from csctp import _compat, constants as C
+from csctp import _batch, _notify, _options, constants as C
 from csctp._addr import parse as _parse_addrs
 from csctp._core import Socket
 from csctp._message import Message
@@ -65,7 +66,6 @@ def _family_of(*specs: Optional[Address]) -> int:
 def _configure(sock: Socket, *, ostreams: int, instreams: int, nodelay: bool,
                max_attempts: Optional[int] = None, init_timeout: Optional[float] = None) -> None:
     """Apply the defaults of a new csctp endpoint: INITMSG streams and NODELAY."""
-    _options = _compat.options()
     for name, v in (("ostreams", ostreams), ("instreams", instreams)):
         if not isinstance(v, int) or not 1 <= v <= 65535:
             raise ValueError(f"{name} must be an int in 1..65535, got {v!r}")
@@ -150,7 +150,6 @@ class _Receiver:
         if whole is None:
             return None
         if whole.is_notification:
-            _notify = _compat.notify()
             self._events.append(_notify.parse(whole.data))
             return None
         return whole
@@ -207,7 +206,6 @@ class _Receiver:
     def _recv_notification_piece(self, m: Message) -> None:
         whole = self._reasm.feed(m)
         if whole is not None:
-            _notify = _compat.notify()
             self._events.append(_notify.parse(whole.data))
 
     def recv_batch(self, max_messages: int = 64) -> Any:
@@ -217,7 +215,6 @@ class _Receiver:
         by the next ``recv_batch`` (see docs/batch.md for the lifetime rule;
         ``copy()`` keeps a message).  Notifications stay in the batch, flagged.
         """
-        from csctp import _batch
         if self._pool is None or self._pool.max_messages < max_messages:
             self._pool = _batch.BatchPool(max_messages=max_messages)
         return self._pool.recv(self._sock)
@@ -347,7 +344,6 @@ class Association(_Receiver):
         Fewer than ``len(buffers)`` means the send buffer filled up
         (non-blocking): resend the rest.
         """
-        from csctp import _batch
         n: int = _batch.send_batch(self._sock, buffers, streams=streams, ppids=ppids, flags=flags)
         return n
 
@@ -368,7 +364,6 @@ class Association(_Receiver):
         notifications are picked up by the receive calls and yielded by
         :meth:`events`.
         """
-        _notify = _compat.notify()
         _notify.subscribe(self._sock, *kinds, on=on)
 
     @property
@@ -386,19 +381,18 @@ class Association(_Receiver):
     @property
     def primary(self) -> Tuple[Any, ...]:
         """The peer address used as primary path; assign an address (str or tuple) to change it."""
-        _options = _compat.options()
-        p: Tuple[Any, ...] = _options.get_primary(self._sock)
+        p = _options.get_primary(self._sock)
+        if p is None:
+            raise OSError("primary: the kernel reported no primary address")
         return p
 
     @primary.setter
     def primary(self, address: Any) -> None:
-        _options = _compat.options()
         _options.set_primary(self._sock, address)
 
     @property
     def status(self) -> Any:
         """``SCTP_STATUS``: state, streams in/out, primary path, unacked data, ... (a fresh query)."""
-        _options = _compat.options()
         return _options.get_status(self._sock)
 
     # ---- ending -------------------------------------------------------------------------
@@ -477,12 +471,12 @@ class InStream:
                 del pending[i]
                 return m
         while True:
-            m = a._recv_step()
-            if m is None:
+            got = a._recv_step()
+            if got is None:
                 continue
-            if m.stream == self.sid:
-                return m
-            pending.append(m)
+            if got.stream == self.sid:
+                return got
+            pending.append(got)
 
     def __iter__(self) -> Iterator[Message]:
         """Messages of this stream until the association is shut down."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import socket as _socket
 from typing import Any, Iterator, List, Optional, Tuple
 
-from csctp import _compat, constants as C
+from csctp import _batch, _notify, _options, constants as C
 from csctp._core import Socket
 from csctp._message import Message
 from csctp.association import Address, Association, _configure, _family_of, _Receiver, _send_flags
@@ -69,7 +69,6 @@ class Endpoint(_Receiver):
 
     def associations(self) -> List[int]:
         """The ids of the associations currently on this endpoint (``SCTP_GET_ASSOC_ID_LIST``)."""
-        _options = _compat.options()
         return list(_options.get_assoc_ids(self._sock))
 
     def peeloff(self, assoc_id: int) -> Association:
@@ -90,13 +89,11 @@ class Endpoint(_Receiver):
     @property
     def autoclose(self) -> int:
         """Seconds of idleness after which the kernel closes an association (0: never)."""
-        _options = _compat.options()
         v: int = _options.get_autoclose(self._sock)
         return v
 
     @autoclose.setter
     def autoclose(self, seconds: int) -> None:
-        _options = _compat.options()
         _options.set_autoclose(self._sock, seconds)
 
     def subscribe(self, *kinds: str, on: bool = True) -> None:
@@ -105,7 +102,6 @@ class Endpoint(_Receiver):
         ``assoc_change`` is how a server learns of new associations (COMM_UP)
         and lost ones (COMM_LOST, SHUTDOWN_COMP); see :meth:`events`.
         """
-        _notify = _compat.notify()
         _notify.subscribe(self._sock, *kinds, on=on)
 
     def peer_addresses(self, assoc_id: int) -> List[Tuple[Any, ...]]:
@@ -121,7 +117,6 @@ class Endpoint(_Receiver):
 
     def status(self, assoc_id: int) -> Any:
         """``SCTP_STATUS`` of association *assoc_id*."""
-        _options = _compat.options()
         return _options.get_status(self._sock, assoc_id=assoc_id)
 
     # ---- sending --------------------------------------------------------------------------
@@ -152,7 +147,6 @@ class Endpoint(_Receiver):
 
         Returns how many were sent (fewer when a non-blocking send buffer filled up).
         """
-        from csctp import _batch
         n: int = _batch.send_batch(self._sock, buffers, streams=streams, ppids=ppids, flags=flags,
                                    assoc_ids=assoc_ids)
         return n
