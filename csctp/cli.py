@@ -343,8 +343,7 @@ def _perf_client(args: argparse.Namespace) -> int:
         progress.update(elapsed, sum(sent), force=True)
         progress.done()
         sel.close()
-        # everything acknowledged (hence queued at the server ahead of the report) before asking
-        received = nbytes = 0
+        # wait until everything is acknowledged: then it sits in the server's queue ahead of what follows
         for a in assocs:
             a.settimeout(args.timeout)
             for _ in range(int((args.timeout or 30) / 0.01)):
@@ -352,10 +351,6 @@ def _perf_client(args: argparse.Namespace) -> int:
                 if st.unackdata == 0 and st.penddata == 0:
                     break
                 time.sleep(0.01)
-            a.send(b"report", ppid=PERF_REPORT)
-            r = json.loads(a.recv().data)
-            received += r["messages"]
-            nbytes += r["bytes"]
         rtts: List[float] = []
         a = assocs[0]
         for k in range(args.rtt_count):
@@ -365,6 +360,13 @@ def _perf_client(args: argparse.Namespace) -> int:
             rtts.append((time.perf_counter() - t) * 1e6)
             if struct.unpack_from("!Q", m.data)[0] != k:
                 raise OSError(f"perf: ping {k} came back out of order")
+        # last: the server may exit after the reports (perf server --once N)
+        received = nbytes = 0
+        for a in assocs:
+            a.send(b"report", ppid=PERF_REPORT)
+            r = json.loads(a.recv().data)
+            received += r["messages"]
+            nbytes += r["bytes"]
         rtts.sort()
     finally:
         for a in assocs:

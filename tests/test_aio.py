@@ -236,3 +236,26 @@ def test_connect_refused_and_timeout_arguments():
 
     run(main())
     assert fds() == before
+
+
+def test_async_batches_send_everything_and_receive_it():
+    count = 300
+
+    async def main():
+        lst = csctp.listen("127.0.0.1:0")
+        a = await csctp.aio.connect(f"127.0.0.1:{lst.address[1]}", timeout=30)
+        b = csctp.aio.Association(lst.accept())
+        sender = asyncio.get_running_loop().create_task(
+            a.send_batch([i.to_bytes(4, "big") * 64 for i in range(count)], ppids=9))
+        got = []
+        for _ in range(count):
+            batch = await b.recv_batch(32)
+            got += [int.from_bytes(m.copy()[:4], "big") for m in batch if m.ppid == 9]
+            if len(got) >= count:
+                break
+        assert await sender == count
+        assert got == list(range(count))                 # one stream: in order, none lost
+        for x in (a, b, lst):
+            x.close()
+
+    run(main())

@@ -357,3 +357,16 @@ def test_every_public_name_of_the_python_layer_has_a_docstring():
                     if callable(target) and not inspect.getdoc(target):
                         missing.append(f"{mod.__name__}.{name}.{attr}")
     assert missing == []
+
+
+def test_batch_send_and_receive(assoc_pair):
+    cli, srv, _ = assoc_pair()
+    msgs = [b"m%d" % i for i in range(10)]
+    assert cli.send_batch(msgs, streams=[i % 2 for i in range(10)], ppids=46) == 10
+    got = []
+    for _ in range(10):
+        batch = srv.recv_batch(16)
+        got += [(m.copy(), m.stream, m.ppid) for m in batch]
+        if len(got) == 10:
+            break
+    assert sorted(got) == sorted((b"m%d" % i, i % 2, 46) for i in range(10))

@@ -171,3 +171,19 @@ def test_endpoint_rejects_a_one_to_one_socket():
     with pytest.raises(ValueError, match="one-to-many"):
         csctp.Endpoint(sock=s)
     s.close()
+
+
+def test_endpoint_batch_send_by_assoc_id_and_batch_receive(gateway):
+    ep, _, client = gateway
+    a, b = client(), client()
+    a.send(b"a")
+    b.send(b"b")
+    ids = {}
+    for _ in range(10):
+        for m in ep.recv_batch(8):
+            ids[m.copy()] = m.assoc_id
+        if len(ids) == 2:
+            break
+    assert ep.send_batch([b"to a", b"to b"], assoc_ids=[ids[b"a"], ids[b"b"]], ppids=[1, 2]) == 2
+    ma, mb = a.recv(), b.recv()
+    assert (ma.data, ma.ppid, mb.data, mb.ppid) == (b"to a", 1, b"to b", 2)
