@@ -36,6 +36,14 @@ __all__ += [
     "AssocReset", "StreamChange",
 ]
 
+# ---- the Python layer (issue 5): associations, endpoints, asyncio in csctp.aio ----
+from csctp.association import (  # noqa: E402
+    Association, AssociationClosed, InStream, Listener, OutStream, connect, listen)
+from csctp.endpoint import Endpoint  # noqa: E402
+
+__all__ += ["Association", "AssociationClosed", "InStream", "Listener", "OutStream", "Endpoint",
+            "connect", "listen"]
+
 # ---- batch I/O (recvmmsg / sendmmsg), issue 4 ----
 from csctp._batch import BatchPool, Batch, BatchMessage, send_batch  # noqa: E402
 

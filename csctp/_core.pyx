@@ -31,6 +31,7 @@ from posix.time cimport clock_gettime, CLOCK_MONOTONIC, timespec as posix_timesp
 from csctp.includes.socket cimport *
 from csctp.includes.sctp cimport *
 from csctp._errors cimport raise_errno, raise_last
+from csctp._convert cimport as_int
 from csctp._addr cimport AddrList, pack, sockaddr_to_py, unpack_packed, sockaddr_len
 from csctp._message cimport Message, message_new, message_set_addr, message_set_rcvinfo, message_set_sndrcv, NxtInfo
 
@@ -52,29 +53,19 @@ cdef inline double _now() noexcept nogil:
     return ts.tv_sec + ts.tv_nsec * 1e-9
 
 
+DEF INT_MAX = 2147483647
+DEF ASSOC_MIN = -2147483648
+DEF MAX_RECV = 1 << 30          # a single recv buffer: 1 GiB is already absurd for SCTP
+
+
 cdef inline uint32_t _as_u32(object v, str what) except? 0xFFFFFFFF:
-    cdef long long x
-    try:
-        x = v
-    except OverflowError:
-        raise ValueError(f"{what} must be in 0..4294967295, got {v!r}") from None
-    except TypeError:
-        raise TypeError(f"{what} must be an int, got {type(v).__name__}") from None
-    if x < 0 or x > 0xFFFFFFFF:
-        raise ValueError(f"{what} must be in 0..4294967295, got {v!r}")
-    return <uint32_t>x
-
-
-cdef inline uint16_t _as_stream(int stream) except? 0xFFFF:
-    if stream < 0 or stream > 0xFFFF:
-        raise ValueError(f"stream must be in 0..65535, got {stream}")
-    return <uint16_t>stream
+    return <uint32_t>as_int(v, what, 0, 0xFFFFFFFF)
 
 
 cdef inline int _get_buffer(object obj, Py_buffer *view, int flags, str op) except -1:
     try:
         PyObject_GetBuffer(obj, view, flags)
-    except BufferError as e:
+    except (BufferError, ValueError) as e:     # numpy says ValueError('ndarray is not C-contiguous')
         if flags & PyBUF_WRITABLE:
             raise TypeError(f"{op}: need a writable C-contiguous buffer, got {type(obj).__name__} ({e})") from None
         raise TypeError(f"{op}: need a C-contiguous bytes-like object, got {type(obj).__name__} ({e})") from None
@@ -223,9 +214,13 @@ cdef class Socket:
         if value is None:
             t = -1.0
         else:
-            t = float(value)
-            if t < 0 or t != t:
-                raise ValueError(f"timeout must be None or a number >= 0, got {value!r}")
+            try:
+                t = float(value)
+            except (TypeError, ValueError):
+                raise TypeError(f"settimeout: timeout must be None or a number, got {type(value).__name__}") from None
+            # poll() takes milliseconds in an int: anything past ~24 days cannot be waited for exactly
+            if not (0.0 <= t <= 2000000.0):
+                raise ValueError(f"settimeout: timeout must be None or 0..2000000 seconds, got {value!r}")
         self._check_open("settimeout")
         fl = fcntl(self._fd, F_GETFL)
         if fl < 0:
@@ -344,25 +339,27 @@ cdef class Socket:
         if rc < 0:
             raise_errno(f"bind({addrs!r})", err)
 
-    def bindx(self, addrs, int flags=SCTP_BINDX_ADD_ADDR):
+    def bindx(self, addrs, flags=SCTP_BINDX_ADD_ADDR):
         """``sctp_bindx``: add (default) or remove (``SCTP_BINDX_REM_ADDR``) local addresses."""
         cdef AddrList al
         cdef int rc, err
+        cdef int fl = <int>as_int(flags, "sctp_bindx: flags", 0, INT_MAX)
         self._check_open("sctp_bindx")
-        if flags != SCTP_BINDX_ADD_ADDR and flags != SCTP_BINDX_REM_ADDR:
+        if fl != SCTP_BINDX_ADD_ADDR and fl != SCTP_BINDX_REM_ADDR:
             raise ValueError(f"sctp_bindx: flags must be BINDX_ADD_ADDR or BINDX_REM_ADDR, got {flags}")
         al = self._pack(addrs, "sctp_bindx")
         with nogil:
-            rc = sctp_bindx(self._fd, al.ptr(), al.count, flags)
+            rc = sctp_bindx(self._fd, al.ptr(), al.count, fl)
             err = errno
         if rc < 0:
             raise_errno(f"sctp_bindx({addrs!r})", err)
 
-    def listen(self, int backlog=128):
+    def listen(self, backlog=128):
         cdef int rc
+        cdef int bl = <int>as_int(backlog, "listen: backlog", 0, INT_MAX)
         self._check_open("listen")
         with nogil:
-            rc = listen(self._fd, backlog)
+            rc = listen(self._fd, bl)
         if rc < 0:
             raise_last("listen")
 
@@ -429,16 +426,18 @@ cdef class Socket:
         s._setint(IPPROTO_SCTP, SCTP_RECVRCVINFO, 1, "setsockopt(SCTP_RECVRCVINFO)")
         return s, sockaddr_to_py(<sockaddr *>&ss, sl)
 
-    def peeloff(self, sctp_assoc_t assoc_id, unsigned int flags=0):
+    def peeloff(self, assoc_id, flags=0):
         """``sctp_peeloff`` / ``sctp_peeloff_flags``: branch an association off into a one-to-one Socket."""
         cdef int fd, err
         cdef Socket s
+        cdef sctp_assoc_t aid = <sctp_assoc_t>as_int(assoc_id, "sctp_peeloff: assoc_id", ASSOC_MIN, INT_MAX)
+        cdef unsigned int fl = <unsigned int>as_int(flags, "sctp_peeloff: flags", 0, INT_MAX)
         self._check_open("sctp_peeloff")
         with nogil:
-            if flags:
-                fd = csctp_peeloff_flags(self._fd, assoc_id, flags)   # libsctp lacks it, see csctp.h
+            if fl:
+                fd = csctp_peeloff_flags(self._fd, aid, fl)   # libsctp lacks it, see csctp.h
             else:
-                fd = sctp_peeloff(self._fd, assoc_id)
+                fd = sctp_peeloff(self._fd, aid)
             err = errno
         if fd < 0:
             raise_errno(f"sctp_peeloff(assoc_id={assoc_id})", err)
@@ -446,13 +445,14 @@ cdef class Socket:
         s._setint(IPPROTO_SCTP, SCTP_RECVRCVINFO, 1, "setsockopt(SCTP_RECVRCVINFO)")
         return s
 
-    def getpaddrs(self, sctp_assoc_t assoc_id=0):
+    def getpaddrs(self, assoc_id=0):
         """``sctp_getpaddrs``: the peer's addresses for *assoc_id* (0 on a one-to-one socket)."""
         cdef sockaddr *addrs = NULL
         cdef int n, err
+        cdef sctp_assoc_t aid = <sctp_assoc_t>as_int(assoc_id, "sctp_getpaddrs: assoc_id", ASSOC_MIN, INT_MAX)
         self._check_open("sctp_getpaddrs")
         with nogil:
-            n = sctp_getpaddrs(self._fd, assoc_id, &addrs)
+            n = sctp_getpaddrs(self._fd, aid, &addrs)
             err = errno
         if n < 0:
             raise_errno("sctp_getpaddrs", err)
@@ -462,13 +462,14 @@ cdef class Socket:
             if addrs != NULL:
                 sctp_freepaddrs(addrs)
 
-    def getladdrs(self, sctp_assoc_t assoc_id=0):
+    def getladdrs(self, assoc_id=0):
         """``sctp_getladdrs``: the local addresses (of *assoc_id*, or of the endpoint for 0)."""
         cdef sockaddr *addrs = NULL
         cdef int n, err
+        cdef sctp_assoc_t aid = <sctp_assoc_t>as_int(assoc_id, "sctp_getladdrs: assoc_id", ASSOC_MIN, INT_MAX)
         self._check_open("sctp_getladdrs")
         with nogil:
-            n = sctp_getladdrs(self._fd, assoc_id, &addrs)
+            n = sctp_getladdrs(self._fd, aid, &addrs)
             err = errno
         if n < 0:
             raise_errno("sctp_getladdrs", err)
@@ -494,10 +495,11 @@ cdef class Socket:
             raise_last("getpeername")
         return sockaddr_to_py(<sockaddr *>&ss, sl)
 
-    def shutdown(self, int how=SHUT_WR):
+    def shutdown(self, how=SHUT_WR):
         """Graceful SCTP SHUTDOWN (``SHUT_WR``/``SHUT_RDWR``): queued data is delivered first."""
+        cdef int h = <int>as_int(how, "shutdown: how", 0, 2)
         self._check_open("shutdown")
-        if shutdown(self._fd, how) < 0:
+        if shutdown(self._fd, h) < 0:
             raise_last("shutdown")
 
     # ---- raw options --------------------------------------------------------
@@ -507,34 +509,38 @@ cdef class Socket:
             raise_last(op)
         return 0
 
-    def setsockopt(self, int level, int optname, value):
+    def setsockopt(self, level, optname, value):
         """Raw ``setsockopt``: *value* is an int or a bytes-like object."""
         cdef int ival
         cdef Py_buffer view
         cdef int rc
+        cdef int lvl = <int>as_int(level, "setsockopt: level", 0, INT_MAX)
+        cdef int name = <int>as_int(optname, "setsockopt: optname", 0, INT_MAX)
         self._check_open("setsockopt")
         if isinstance(value, int):
-            ival = value
-            rc = setsockopt(self._fd, level, optname, &ival, sizeof(int))
+            ival = <int>as_int(value, "setsockopt: value", -INT_MAX - 1, INT_MAX)
+            rc = setsockopt(self._fd, lvl, name, &ival, sizeof(int))
         else:
             _get_buffer(value, &view, PyBUF_SIMPLE, "setsockopt")
             try:
-                rc = setsockopt(self._fd, level, optname, view.buf, <socklen_t>view.len)
+                rc = setsockopt(self._fd, lvl, name, view.buf, <socklen_t>view.len)
             finally:
                 PyBuffer_Release(&view)
         if rc < 0:
             raise_last(f"setsockopt(level={level}, optname={optname})")
 
-    def getsockopt(self, int level, int optname, value=0):
+    def getsockopt(self, level, optname, value=0):
         """Raw ``getsockopt``.  *value*: 0 for an int; a length for a bytes result;
         or a bytes-like input (an in/out structure such as one keyed by assoc_id)."""
         cdef int ival = 0
         cdef socklen_t sl
         cdef bytearray buf
+        cdef int lvl = <int>as_int(level, "getsockopt: level", 0, INT_MAX)
+        cdef int name = <int>as_int(optname, "getsockopt: optname", 0, INT_MAX)
         self._check_open("getsockopt")
         if isinstance(value, int) and value == 0:
             sl = sizeof(int)
-            if getsockopt(self._fd, level, optname, &ival, &sl) < 0:
+            if getsockopt(self._fd, lvl, name, &ival, &sl) < 0:
                 raise_last(f"getsockopt(level={level}, optname={optname})")
             return ival
         if isinstance(value, int):
@@ -542,16 +548,19 @@ cdef class Socket:
                 raise ValueError(f"getsockopt: buffer length must be in 0..1048576, got {value}")
             buf = bytearray(value)
         else:
-            buf = bytearray(value)
+            try:
+                buf = bytearray(value)
+            except TypeError:
+                raise TypeError(f"getsockopt: value must be 0, a buffer length or a bytes-like input, "
+                                f"got {type(value).__name__}") from None
         sl = len(buf)
-        if getsockopt(self._fd, level, optname, <char *>buf, &sl) < 0:
+        if getsockopt(self._fd, lvl, name, <char *>buf, &sl) < 0:
             raise_last(f"getsockopt(level={level}, optname={optname})")
         return bytes(buf[:sl])
 
     # ---- data ---------------------------------------------------------------
 
-    def send(self, data, int stream=0, ppid=0, int flags=0, context=0,
-             sctp_assoc_t assoc_id=0, ttl=None, to=None):
+    def send(self, data, stream=0, ppid=0, flags=0, context=0, assoc_id=0, ttl=None, to=None):
         """Send one message from any C-contiguous buffer, without copying it.
 
         *stream*, *ppid* (host order), *flags* (``SCTP_UNORDERED``,
@@ -570,15 +579,15 @@ cdef class Socket:
         cdef sctp_prinfo *pi
         cdef size_t clen
         cdef AddrList dest
-        cdef uint16_t sid = _as_stream(stream)
-        cdef uint32_t p = ppid if type(ppid) is int and 0 <= ppid <= 0xFFFFFFFF else _as_u32(ppid, "send: ppid")
-        cdef uint32_t ctx = context if type(context) is int and 0 <= context <= 0xFFFFFFFF else _as_u32(context, "send: context")
+        cdef uint16_t sid = <uint16_t>as_int(stream, "send: stream", 0, 0xFFFF)
+        cdef uint32_t p = _as_u32(ppid, "send: ppid")
+        cdef uint32_t ctx = _as_u32(context, "send: context")
+        cdef uint16_t fl = <uint16_t>as_int(flags, "send: flags", 0, 0xFFFF)
+        cdef sctp_assoc_t aid = <sctp_assoc_t>as_int(assoc_id, "send: assoc_id", ASSOC_MIN, INT_MAX)
         cdef Py_ssize_t n
-        if flags < 0 or flags > 0xFFFF:
-            raise ValueError(f"send: flags must fit in 16 bits, got {flags:#x}")
         _get_buffer(data, &view, PyBUF_SIMPLE, "send")
         try:
-            if view.len == 0 and not (flags & (SCTP_EOF | SCTP_ABORT)):
+            if view.len == 0 and not (fl & (SCTP_EOF | SCTP_ABORT)):
                 raise ValueError("send: empty message (SCTP carries no zero-length user messages; "
                                  "use flags=SCTP_EOF or SCTP_ABORT to end an association)")
             memset(&msg, 0, sizeof(msg))
@@ -595,10 +604,10 @@ cdef class Socket:
             c = <cmsghdr *>cbuf
             si = <sctp_sndinfo *>_put_cmsg(&c, CSCTP_CMSG_SNDINFO, sizeof(sctp_sndinfo))
             si.snd_sid = sid
-            si.snd_flags = <uint16_t>flags
+            si.snd_flags = fl
             si.snd_ppid = htonl(p)
             si.snd_context = ctx
-            si.snd_assoc_id = assoc_id
+            si.snd_assoc_id = aid
             if ttl is not None:
                 pi = <sctp_prinfo *>_put_cmsg(&c, CSCTP_CMSG_PRINFO, sizeof(sctp_prinfo))
                 pi.pr_policy = SCTP_PR_SCTP_TTL
@@ -612,8 +621,8 @@ cdef class Socket:
             PyBuffer_Release(&view)
         return n
 
-    def sendv(self, buffers, int stream=0, ppid=0, int flags=0, context=0,
-              sctp_assoc_t assoc_id=0, int pr_policy=0, pr_value=0, auth_key=None, to=None):
+    def sendv(self, buffers, stream=0, ppid=0, flags=0, context=0,
+              assoc_id=0, pr_policy=0, pr_value=0, auth_key=None, to=None):
         """Send one message gathered from several buffers (an ``iovec``), without joining them.
 
         Like ``sctp_sendv`` with SPA info: SNDINFO always, PRINFO when
@@ -636,21 +645,27 @@ cdef class Socket:
         cdef AddrList dest = None
         cdef const char *sa
         cdef int salen, k
-        cdef uint16_t sid = _as_stream(stream)
+        cdef uint16_t sid = <uint16_t>as_int(stream, "sendv: stream", 0, 0xFFFF)
+        cdef uint16_t fl = <uint16_t>as_int(flags, "sendv: flags", 0, 0xFFFF)
+        cdef sctp_assoc_t aid = <sctp_assoc_t>as_int(assoc_id, "sendv: assoc_id", ASSOC_MIN, INT_MAX)
+        cdef int prp = <int>as_int(pr_policy, "sendv: pr_policy", 0, 0xFFFF)
+        cdef int akey = -1 if auth_key is None else <int>as_int(auth_key, "sendv: auth_key", 0, 0xFFFF)
         cdef uint32_t p = _as_u32(ppid, "sendv: ppid")
         cdef uint32_t ctx = _as_u32(context, "sendv: context")
         cdef uint32_t prv = _as_u32(pr_value, "sendv: pr_value")
         cdef Py_buffer *b
         if isinstance(buffers, (bytes, bytearray, memoryview)):
             buffers = (buffers,)
-        buffers = list(buffers)
+        try:
+            buffers = list(buffers)
+        except TypeError:
+            raise TypeError(f"sendv: buffers must be a bytes-like object or an iterable of them, "
+                            f"got {type(buffers).__name__}") from None
         nb = len(buffers)
         if nb == 0 or nb > 1024:
             raise ValueError(f"sendv: need 1..1024 buffers, got {nb}")
-        if pr_policy not in (SCTP_PR_SCTP_NONE, SCTP_PR_SCTP_TTL, SCTP_PR_SCTP_RTX, SCTP_PR_SCTP_PRIO):
-            raise ValueError(f"sendv: pr_policy must be PR_SCTP_NONE/TTL/RTX/PRIO, got {pr_policy:#x}")
-        if flags < 0 or flags > 0xFFFF:
-            raise ValueError(f"sendv: flags must fit in 16 bits, got {flags:#x}")
+        if prp not in (SCTP_PR_SCTP_NONE, SCTP_PR_SCTP_TTL, SCTP_PR_SCTP_RTX, SCTP_PR_SCTP_PRIO):
+            raise ValueError(f"sendv: pr_policy must be PR_SCTP_NONE/TTL/RTX/PRIO, got {prp:#x}")
         bufs = <Py_buffer *>PyMem_Malloc(nb * sizeof(Py_buffer))
         iovs = <iovec *>PyMem_Malloc(nb * sizeof(iovec))
         if bufs == NULL or iovs == NULL:
@@ -664,15 +679,15 @@ cdef class Socket:
                 iovs[i].iov_base = bufs[i].buf
                 iovs[i].iov_len = bufs[i].len
                 total += bufs[i].len
-            if total == 0 and not (flags & (SCTP_EOF | SCTP_ABORT)):
+            if total == 0 and not (fl & (SCTP_EOF | SCTP_ABORT)):
                 raise ValueError("sendv: empty message")
             memset(&msg, 0, sizeof(msg))
             msg.msg_iov = iovs
             msg.msg_iovlen = nb
             clen = csctp_cmsg_space(sizeof(sctp_sndinfo))
-            if pr_policy:
+            if prp:
                 clen += csctp_cmsg_space(sizeof(sctp_prinfo))
-            if auth_key is not None:
+            if akey >= 0:
                 clen += csctp_cmsg_space(sizeof(sctp_authinfo))
             if to is not None:
                 dest = self._pack(to, "sendv")
@@ -687,19 +702,17 @@ cdef class Socket:
             c = <cmsghdr *>msg.msg_control
             si = <sctp_sndinfo *>_put_cmsg(&c, CSCTP_CMSG_SNDINFO, sizeof(sctp_sndinfo))
             si.snd_sid = sid
-            si.snd_flags = <uint16_t>flags
+            si.snd_flags = fl
             si.snd_ppid = htonl(p)
             si.snd_context = ctx
-            si.snd_assoc_id = assoc_id
-            if pr_policy:
+            si.snd_assoc_id = aid
+            if prp:
                 pi = <sctp_prinfo *>_put_cmsg(&c, CSCTP_CMSG_PRINFO, sizeof(sctp_prinfo))
-                pi.pr_policy = <uint16_t>pr_policy
+                pi.pr_policy = <uint16_t>prp
                 pi.pr_value = prv
-            if auth_key is not None:
-                if not 0 <= auth_key <= 0xFFFF:
-                    raise ValueError(f"sendv: auth_key must be in 0..65535, got {auth_key}")
+            if akey >= 0:
                 ai = <sctp_authinfo *>_put_cmsg(&c, CSCTP_CMSG_AUTHINFO, sizeof(sctp_authinfo))
-                ai.auth_keynumber = <uint16_t>auth_key
+                ai.auth_keynumber = <uint16_t>akey
             if dest is not None:
                 # The first destination, with the port, goes in msg_name; the others as
                 # DSTADDRV4/V6 control messages (RFC 6458 5.3.9/5.3.10).  Repeating the
@@ -726,7 +739,7 @@ cdef class Socket:
             PyMem_Free(iovs)
         return n
 
-    def recv(self, Py_ssize_t bufsize=0, int flags=0):
+    def recv(self, bufsize=0, flags=0):
         """Receive one message (or the next piece of one) as a :class:`Message` with ``bytes`` data.
 
         Exactly one copy: the kernel writes into the ``bytes`` object that is
@@ -743,11 +756,13 @@ cdef class Socket:
         cdef sockaddr_storage ss
         cdef Py_ssize_t n
         cdef Message m
-        if bufsize <= 0:
-            bufsize = self.recv_size
-        raw = _bytes_new(NULL, bufsize)
+        cdef Py_ssize_t size = <Py_ssize_t>as_int(bufsize, "recv: bufsize", 0, MAX_RECV)
+        cdef int fl = <int>as_int(flags, "recv: flags", 0, INT_MAX)
+        if size == 0:
+            size = self.recv_size
+        raw = _bytes_new(NULL, size)
         iov.iov_base = _bytes_buf(raw)
-        iov.iov_len = bufsize
+        iov.iov_len = size
         msg.msg_name = &ss
         msg.msg_namelen = sizeof(ss)
         msg.msg_iov = &iov
@@ -756,8 +771,8 @@ cdef class Socket:
         msg.msg_controllen = sizeof(cbuf)
         msg.msg_flags = 0
         try:
-            n = self._recvmsg(&msg, flags, "recv")
-            if n != bufsize:
+            n = self._recvmsg(&msg, fl, "recv")
+            if n != size:
                 _PyBytes_Resize(&raw, n)    # shrinks in place: the payload is copied once, by the kernel
         except BaseException:
             Py_XDECREF(raw)
@@ -773,7 +788,7 @@ cdef class Socket:
             message_set_addr(m, &ss, msg.msg_namelen)    # decoded lazily, on .addr
         return m
 
-    def recv_into(self, buffer, Py_ssize_t nbytes=0, int flags=0):
+    def recv_into(self, buffer, nbytes=0, flags=0):
         """Receive one message (or piece) straight into a writable buffer: ``(nbytes, Message)``.
 
         No intermediate copy.  ``Message.data`` is ``None``: the bytes are in
@@ -786,14 +801,16 @@ cdef class Socket:
         cdef sockaddr_storage ss
         cdef Py_ssize_t n
         cdef Message m
+        cdef Py_ssize_t want = <Py_ssize_t>as_int(nbytes, "recv_into: nbytes", 0, MAX_RECV)
+        cdef int fl = <int>as_int(flags, "recv_into: flags", 0, INT_MAX)
         _get_buffer(buffer, &view, PyBUF_WRITABLE, "recv_into")
         try:
-            if nbytes < 0 or nbytes > view.len:
+            if want > view.len:
                 raise ValueError(f"recv_into: nbytes must be in 0..{view.len}, got {nbytes}")
             if view.len == 0:
                 raise ValueError("recv_into: buffer has no room")
             iov.iov_base = view.buf
-            iov.iov_len = nbytes if nbytes else view.len
+            iov.iov_len = want if want else view.len
             msg.msg_name = &ss
             msg.msg_namelen = sizeof(ss)
             msg.msg_iov = &iov
@@ -801,7 +818,7 @@ cdef class Socket:
             msg.msg_control = cbuf
             msg.msg_controllen = sizeof(cbuf)
             msg.msg_flags = 0
-            n = self._recvmsg(&msg, flags, "recv_into")
+            n = self._recvmsg(&msg, fl, "recv_into")
         finally:
             PyBuffer_Release(&view)
         m = message_new()
@@ -812,19 +829,18 @@ cdef class Socket:
             message_set_addr(m, &ss, msg.msg_namelen)    # decoded lazily, on .addr
         return n, m
 
-    def recv_whole(self, Py_ssize_t max_size=16 * 1024 * 1024, int flags=0):
+    def recv_whole(self, max_size=16 * 1024 * 1024, flags=0):
         """Receive one *whole* message, reassembling partial deliveries.
 
         Raises ``ValueError`` (after draining the rest of that message) if it
         is longer than *max_size*, rather than returning part of it.
         """
+        cdef Py_ssize_t limit = <Py_ssize_t>as_int(max_size, "recv_whole: max_size", 1, 1 << 40)
         cdef Message m = self.recv(0, flags)
-        cdef Message first
         cdef list parts
         cdef Py_ssize_t total
         if m.eor or not m.data or m.is_notification and m.eor:
             return m
-        first = m
         parts = [m.data]
         total = len(m.data)
         while not m.eor:
@@ -832,9 +848,9 @@ cdef class Socket:
             if not m.data:
                 break
             total += len(m.data)
-            if total <= max_size:
+            if total <= limit:
                 parts.append(m.data)
-        if total > max_size:
+        if total > limit:
             raise ValueError(f"recv_whole: message of {total} bytes exceeds max_size={max_size} (discarded)")
         m.data = b"".join(parts)
         return m

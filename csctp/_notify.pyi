@@ -1,140 +1,89 @@
-"""Type stubs for csctp._notify (compiled)."""
+"""Type stubs for csctp._notify (generated from the compiled module, then checked by hand)."""
 
-import socket
-from typing import Final, Optional, Union
-
-from csctp._core import Socket
-
-_Sock = Union[Socket, socket.socket, int]
-_Kind = Union[str, int]
-_Addr = Union[tuple[str, int], tuple[str, int, int, int]]
-
-KINDS: Final[dict[str, int]]
-KIND_NAMES: Final[dict[int, str]]
-
-class Notification:
-    @property
-    def type(self) -> int: ...
-    @property
-    def flags(self) -> int: ...
-    @property
-    def length(self) -> int: ...
-    @property
-    def assoc_id(self) -> int: ...
-    @property
-    def raw(self) -> bytes: ...
-    @property
-    def kind(self) -> str: ...
-
-class AssocChange(Notification):
-    @property
-    def state(self) -> int: ...
-    @property
-    def error(self) -> int: ...
-    @property
-    def outbound_streams(self) -> int: ...
-    @property
-    def inbound_streams(self) -> int: ...
-    @property
-    def info(self) -> bytes: ...
-    @property
-    def supported_features(self) -> list[int]: ...
-
-class PeerAddrChange(Notification):
-    @property
-    def addr(self) -> Optional[_Addr]: ...
-    @property
-    def state(self) -> int: ...
-    @property
-    def error(self) -> int: ...
-
-class SendFailed(Notification):
-    @property
-    def error(self) -> int: ...
-    @property
-    def stream(self) -> int: ...
-    @property
-    def ssn(self) -> int: ...
-    @property
-    def info_flags(self) -> int: ...
-    @property
-    def ppid(self) -> int: ...
-    @property
-    def context(self) -> int: ...
-    @property
-    def timetolive(self) -> int: ...
-    @property
-    def tsn(self) -> int: ...
-    @property
-    def cumtsn(self) -> int: ...
-    @property
-    def data(self) -> bytes: ...
-    @property
-    def sent(self) -> bool: ...
-
-class SendFailedEvent(Notification):
-    @property
-    def error(self) -> int: ...
-    @property
-    def stream(self) -> int: ...
-    @property
-    def info_flags(self) -> int: ...
-    @property
-    def ppid(self) -> int: ...
-    @property
-    def context(self) -> int: ...
-    @property
-    def data(self) -> bytes: ...
-    @property
-    def sent(self) -> bool: ...
-
-class RemoteError(Notification):
-    @property
-    def error(self) -> int: ...
-    @property
-    def data(self) -> bytes: ...
-
-class Shutdown(Notification): ...
-
-class PartialDelivery(Notification):
-    @property
-    def indication(self) -> int: ...
-    @property
-    def stream(self) -> Optional[int]: ...
-    @property
-    def seq(self) -> Optional[int]: ...
+from typing import Any, Dict, Iterator, List, NamedTuple, Optional, Sequence, Tuple, Union
+from csctp._errors import UnsupportedOption as UnsupportedOption
 
 class AdaptationIndication(Notification):
-    @property
-    def adaptation_ind(self) -> int: ...
+    adaptation_ind: int
 
-class Authentication(Notification):
-    @property
-    def keynumber(self) -> int: ...
-    @property
-    def altkeynumber(self) -> int: ...
-    @property
-    def indication(self) -> int: ...
-
-class SenderDry(Notification): ...
-
-class StreamReset(Notification):
-    @property
-    def streams(self) -> list[int]: ...
+class AssocChange(Notification):
+    supported_features: Any
+    state: int
+    error: int
+    outbound_streams: int
+    inbound_streams: int
+    info: bytes
 
 class AssocReset(Notification):
-    @property
-    def local_tsn(self) -> int: ...
-    @property
-    def remote_tsn(self) -> int: ...
+    local_tsn: int
+    remote_tsn: int
+
+class Authentication(Notification):
+    keynumber: int
+    altkeynumber: int
+    indication: int
+
+KINDS: Dict[str, int]
+KIND_NAMES: Dict[int, str]
+
+class Notification:
+    def __init__(self, *args: Any, **kwargs: Any) -> None: ...
+    kind: str
+    type: int
+    flags: int
+    length: int
+    assoc_id: int
+    raw: bytes
+
+class PartialDelivery(Notification):
+    indication: int
+    stream: int
+    seq: int
+
+class PeerAddrChange(Notification):
+    addr: Optional[Tuple[Any, ...]]
+    state: int
+    error: int
+
+class RemoteError(Notification):
+    error: int
+    data: bytes
+
+class SendFailed(Notification):
+    sent: int
+    error: int
+    stream: int
+    ssn: int
+    info_flags: int
+    ppid: int
+    context: int
+    timetolive: int
+    tsn: int
+    cumtsn: int
+    data: bytes
+
+class SendFailedEvent(Notification):
+    sent: int
+    error: int
+    stream: int
+    info_flags: int
+    ppid: int
+    context: int
+    data: bytes
+
+class SenderDry(Notification):
+    ...
+
+class Shutdown(Notification):
+    ...
 
 class StreamChange(Notification):
-    @property
-    def instreams(self) -> int: ...
-    @property
-    def outstreams(self) -> int: ...
+    instreams: int
+    outstreams: int
 
-def parse(data: Union[bytes, bytearray, memoryview]) -> Notification: ...
-def subscribe(sock: _Sock, *kinds: _Kind, on: bool = ..., assoc_id: int = ...) -> None: ...
-def subscribed(sock: _Sock, kind: _Kind, assoc_id: int = ...) -> bool: ...
-def _subscribe_legacy(sock: _Sock, *kinds: _Kind, on: bool = ...) -> int: ...
+class StreamReset(Notification):
+    streams: Any
+
+def parse(data: Any) -> Notification: ...
+def subscribe(sock: Any, *kinds: Union[str, int], on: bool = ..., assoc_id: int = ...) -> None: ...
+def subscribed(sock: Any, kind: Any, assoc_id: Any = ...) -> Any: ...

@@ -10,7 +10,10 @@ import argparse
 import os
 import platform
 import sys
-from typing import List, Optional
+from typing import TYPE_CHECKING, List, Optional
+
+if TYPE_CHECKING:  # pragma: no cover
+    import csctp
 
 from csctp._version import __version__
 
@@ -64,11 +67,13 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``csctp`` argument parser: one sub-command per tool."""
     ap = argparse.ArgumentParser(prog="csctp", description="SCTP tools built on csctp.")
     ap.add_argument("--version", action="version", version=f"csctp {__version__}")
     sub = ap.add_subparsers(dest="command", metavar="COMMAND")
     p = sub.add_parser("check", help="does this kernel support SCTP, and how is it configured")
     p.set_defaults(func=cmd_check)
+    _add_tool_parsers(sub)
     return ap
 
 
@@ -78,4 +83,384 @@ def main(argv: Optional[List[str]] = None) -> int:
     if not getattr(args, "func", None):
         ap.print_help()
         return 2
-    return int(args.func(args) or 0)
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        return 130
+    except (ValueError, TypeError) as e:          # bad addresses and values: a usage error
+        print(f"csctp {args.command}: error: {e}", file=sys.stderr)
+        return 2
+    except OSError as e:                          # refused, unreachable, permission ...
+        print(f"csctp {args.command}: {e}", file=sys.stderr)
+        return 1
+
+
+# ---- issue 5: listen / connect (ncat-like), echo, perf (iperf-like) ----------------------------
+
+PERF_DATA, PERF_PING, PERF_REPORT = 0x70657201, 0x70657202, 0x70657203   # "per\\x01".. : perf's own PPIDs
+
+
+def _say(args: argparse.Namespace, msg: str) -> None:
+    print(f"csctp {args.command}: {msg}", file=sys.stderr, flush=True)
+
+
+def _fmt_addr(a: tuple) -> str:  # type: ignore[type-arg]
+    return f"[{a[0]}]:{a[1]}" if ":" in a[0] else f"{a[0]}:{a[1]}"
+
+
+def _print_message(m: "csctp.Message", raw: bool) -> None:
+    out = sys.stdout.buffer
+    if raw:
+        out.write(m.data)
+    else:
+        text = m.data.decode("utf-8", "backslashreplace")
+        out.write(f"[assoc {m.assoc_id} stream {m.stream} ppid {m.ppid} ssn {m.ssn}"
+                  f"{' unordered' if m.unordered else ''} {len(m.data)} B] {text}\n".encode())
+    out.flush()
+
+
+def _relay(args: argparse.Namespace, a: "csctp.Association", close_on_stdin_eof: bool) -> int:
+    """stdin lines -> messages; received messages -> stdout; until the association ends."""
+    import selectors
+    import time
+
+    import csctp
+
+    a.settimeout(0)
+    sel = selectors.DefaultSelector()
+    sel.register(a.fileno(), selectors.EVENT_READ, "sctp")
+    stdin_fd = sys.stdin.fileno() if sys.stdin is not None else -1
+    if stdin_fd >= 0:
+        try:
+            sel.register(stdin_fd, selectors.EVENT_READ, "stdin")
+        except (ValueError, PermissionError, OSError):   # e.g. /dev/null is not selectable everywhere
+            stdin_fd = -1
+    pending = b""
+    received = 0
+    stdin_done_at: Optional[float] = None
+    last_rx = time.monotonic()
+    try:
+        while True:
+            if args.expect is not None and received >= args.expect:
+                break
+            timeout = None
+            if stdin_done_at is not None and close_on_stdin_eof:
+                timeout = max(0.0, last_rx + args.idle_timeout - time.monotonic())
+                if timeout == 0.0 and args.expect is None:
+                    break
+            for key, _ in sel.select(timeout):
+                if key.data == "stdin":
+                    chunk = os.read(stdin_fd, 65536)
+                    if not chunk:
+                        sel.unregister(stdin_fd)
+                        stdin_done_at = time.monotonic()
+                        chunk, pending = pending, b""
+                        lines = [chunk] if chunk else []
+                    else:
+                        pending += chunk
+                        *lines, pending = pending.split(b"\n")
+                    for line in lines:
+                        if line:
+                            a.settimeout(args.timeout)
+                            a.send(line, stream=args.stream, ppid=args.ppid, unordered=args.unordered)
+                            a.settimeout(0)
+                else:
+                    try:
+                        while True:
+                            m = a.recv()
+                            received += 1
+                            last_rx = time.monotonic()
+                            _print_message(m, args.raw)
+                    except BlockingIOError:
+                        pass
+                    except csctp.AssociationClosed:
+                        return 0
+    finally:
+        sel.close()
+    a.shutdown()
+    a.settimeout(args.timeout)
+    try:
+        for m in a:                               # what the peer still had in flight
+            _print_message(m, args.raw)
+    except (TimeoutError, ConnectionError):
+        pass
+    return 0
+
+
+def cmd_connect(args: argparse.Namespace) -> int:
+    """ncat-like client: connect, send stdin lines as messages, print what comes back."""
+    import csctp
+    try:
+        a = csctp.connect(args.address, local=args.local, ostreams=args.ostreams, instreams=args.instreams,
+                          timeout=args.timeout, max_attempts=2, init_timeout=max(args.timeout or 3.0, 0.01))
+    except OSError as e:
+        _say(args, f"cannot connect to {args.address}: {e}")
+        return 1
+    with a:
+        _say(args, f"connected to {', '.join(map(_fmt_addr, a.peer_addresses))}")
+        return _relay(args, a, close_on_stdin_eof=True)
+
+
+def cmd_listen(args: argparse.Namespace) -> int:
+    """ncat-like server: accept one association, print its messages, send stdin lines to it."""
+    import csctp
+    with csctp.listen(args.address, ostreams=args.ostreams, instreams=args.instreams) as lst:
+        _say(args, f"listening on {', '.join(map(_fmt_addr, lst.local_addresses))}")
+        a = lst.accept()
+    with a:
+        _say(args, f"association from {', '.join(map(_fmt_addr, a.peer_addresses))}")
+        return _relay(args, a, close_on_stdin_eof=False)
+
+
+def cmd_echo(args: argparse.Namespace) -> int:
+    """Echo server: every message goes back on its stream with its PPID, to its association."""
+    import csctp
+    ep = csctp.listen(args.address, mode="one-to-many", ostreams=args.ostreams, instreams=args.instreams)
+    with ep:
+        ep.subscribe("assoc_change")
+        _say(args, f"echoing on {', '.join(map(_fmt_addr, ep.local_addresses))}")
+        n = 0
+        while args.count is None or n < args.count:
+            m = ep.recv()
+            ep.send(m.data, assoc_id=m.assoc_id, stream=m.stream, ppid=m.ppid, unordered=m.unordered)
+            n += 1
+            if args.verbose:
+                for ev in ep.events():
+                    _say(args, repr(ev))
+                _print_message(m, raw=False)
+            else:
+                for _ in ep.events():
+                    pass
+    return 0
+
+
+def _perf_server(args: argparse.Namespace) -> int:
+    import json
+
+    import csctp
+    ep = csctp.listen(args.address, mode="one-to-many", ostreams=args.streams_max, instreams=args.streams_max)
+    counts: dict = {}  # type: ignore[type-arg]
+    with ep:
+        _say(args, f"perf server on {', '.join(map(_fmt_addr, ep.local_addresses))}")
+        reports = 0
+        while args.once is None or reports < args.once:
+            m = ep.recv()
+            if m.ppid == PERF_DATA:
+                c = counts.setdefault(m.assoc_id, [0, 0])
+                c[0] += 1
+                c[1] += len(m.data)
+            elif m.ppid == PERF_PING:
+                ep.send(m.data, assoc_id=m.assoc_id, stream=m.stream, ppid=PERF_PING)
+            elif m.ppid == PERF_REPORT:
+                msgs, nbytes = counts.pop(m.assoc_id, [0, 0])
+                ep.send(json.dumps({"messages": msgs, "bytes": nbytes}).encode(), assoc_id=m.assoc_id,
+                        ppid=PERF_REPORT)
+                reports += 1
+    return 0
+
+
+class _Progress:
+    """A one-line progress bar on a terminal (stderr); silent otherwise."""
+
+    def __init__(self, enabled: bool, total: float) -> None:
+        self.enabled = enabled
+        self.total = total
+        self.last = 0.0
+
+    def update(self, elapsed: float, sent: int, force: bool = False) -> None:
+        if not self.enabled or (not force and elapsed - self.last < 0.2):
+            return
+        self.last = elapsed
+        frac = min(1.0, elapsed / self.total) if self.total else 1.0
+        bar = "#" * int(frac * 30)
+        rate = sent / elapsed if elapsed > 0 else 0.0
+        sys.stderr.write(f"\r[{bar:<30}] {elapsed:5.1f}/{self.total:.1f} s {sent:>10} msg {rate:>12,.0f} msg/s")
+        sys.stderr.flush()
+
+    def done(self) -> None:
+        if self.enabled:
+            sys.stderr.write("\n")
+            sys.stderr.flush()
+
+
+def _percentile(sorted_values: List[float], q: float) -> float:
+    if not sorted_values:
+        return 0.0
+    k = min(len(sorted_values) - 1, max(0, int(round(q / 100.0 * (len(sorted_values) - 1)))))
+    return sorted_values[k]
+
+
+def _perf_client(args: argparse.Namespace) -> int:
+    import json
+    import selectors
+    import struct
+    import time
+
+    import csctp
+    if args.size < 8 or args.size > 65536:
+        raise ValueError(f"--size must be in 8..65536 bytes, got {args.size}")
+    if args.duration <= 0 or args.duration > 3600:
+        raise ValueError(f"--duration must be in (0, 3600] seconds, got {args.duration}")
+    if not 1 <= args.streams <= 1024 or not 1 <= args.associations <= 1000:
+        raise ValueError("--streams must be in 1..1024 and --associations in 1..1000")
+    assocs = []
+    try:
+        for _ in range(args.associations):
+            try:
+                assocs.append(csctp.connect(args.address, ostreams=args.streams, instreams=args.streams,
+                                            timeout=args.timeout, max_attempts=2,
+                                            init_timeout=max(args.timeout or 3.0, 0.01)))
+            except OSError as e:
+                _say(args, f"cannot connect to {args.address}: {e}")
+                return 1
+        payload = bytes(args.size)
+        sel = selectors.DefaultSelector()
+        for a in assocs:
+            a.settimeout(0)
+        progress = _Progress(sys.stderr.isatty() and not args.json, args.duration)
+        sent = [0] * len(assocs)
+        t0 = time.perf_counter()
+        end = t0 + args.duration
+        now = t0
+        while now < end:
+            blocked = []
+            for i, a in enumerate(assocs):
+                try:
+                    for _ in range(64):
+                        a.send(payload, stream=sent[i] % args.streams, ppid=PERF_DATA)
+                        sent[i] += 1
+                except BlockingIOError:
+                    blocked.append(a)
+            if len(blocked) == len(assocs):
+                for a in blocked:
+                    sel.register(a.fileno(), selectors.EVENT_WRITE)
+                sel.select(min(0.2, max(0.0, end - now)))
+                for a in blocked:
+                    sel.unregister(a.fileno())
+            now = time.perf_counter()
+            progress.update(now - t0, sum(sent))
+        elapsed = now - t0
+        progress.update(elapsed, sum(sent), force=True)
+        progress.done()
+        sel.close()
+        # wait until everything is acknowledged: then it sits in the server's queue ahead of what follows
+        for a in assocs:
+            a.settimeout(args.timeout)
+            for _ in range(int((args.timeout or 30) / 0.01)):
+                st = a.status
+                if st.unackdata == 0 and st.penddata == 0:
+                    break
+                time.sleep(0.01)
+        rtts: List[float] = []
+        a = assocs[0]
+        for k in range(args.rtt_count):
+            t = time.perf_counter()
+            a.send(struct.pack("!Q", k) + bytes(args.size - 8), ppid=PERF_PING)
+            m = a.recv()
+            rtts.append((time.perf_counter() - t) * 1e6)
+            if struct.unpack_from("!Q", m.data)[0] != k:
+                raise OSError(f"perf: ping {k} came back out of order")
+        # last: the server may exit after the reports (perf server --once N)
+        received = nbytes = 0
+        for a in assocs:
+            a.send(b"report", ppid=PERF_REPORT)
+            r = json.loads(a.recv().data)
+            received += r["messages"]
+            nbytes += r["bytes"]
+        rtts.sort()
+    finally:
+        for a in assocs:
+            a.close()
+    total = sum(sent)
+    result = {
+        "address": args.address, "size": args.size, "streams": args.streams,
+        "associations": args.associations, "duration_s": round(elapsed, 3),
+        "sent_messages": total, "received_messages": received, "received_bytes": nbytes,
+        "lost_messages": total - received,
+        "msg_per_s": round(received / elapsed, 1), "mb_per_s": round(nbytes / elapsed / 1e6, 3),
+        "rtt_us": {"count": len(rtts), "min": round(rtts[0], 1) if rtts else None,
+                   "p50": round(_percentile(rtts, 50), 1), "p99": round(_percentile(rtts, 99), 1),
+                   "max": round(rtts[-1], 1) if rtts else None},
+        "kernel": platform.release(),
+    }
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        r = result["rtt_us"]
+        print(f"{args.associations} association(s), {args.streams} stream(s), {args.size}-byte messages, "
+              f"{elapsed:.2f} s on kernel {result['kernel']}")
+        print(f"  throughput: {total} sent, {received} received ({total - received} lost), "
+              f"{result['msg_per_s']:,.0f} msg/s, {result['mb_per_s']:.2f} MB/s")
+        print(f"  RTT over {r['count']} pings: min {r['min']} us, p50 {r['p50']} us, p99 {r['p99']} us, "
+              f"max {r['max']} us")
+    return 0 if total == received else 1
+
+
+def cmd_perf(args: argparse.Namespace) -> int:
+    """iperf-like throughput and RTT over SCTP: ``perf server ADDR`` / ``perf client ADDR``."""
+    return _perf_server(args) if args.role == "server" else _perf_client(args)
+
+
+def _add_tool_parsers(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    def positive_timeout(v: str) -> Optional[float]:
+        t = float(v)
+        if t <= 0:
+            raise argparse.ArgumentTypeError(f"timeout must be > 0 seconds, got {v}")
+        return t
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--ostreams", type=int, default=10, help="outbound streams to request (default 10)")
+        p.add_argument("--instreams", type=int, default=10, help="inbound streams to allow (default 10)")
+
+    def relay_opts(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--stream", type=int, default=0, help="stream to send stdin lines on (default 0)")
+        p.add_argument("--ppid", type=lambda v: int(v, 0), default=0, help="PPID of sent messages (host order)")
+        p.add_argument("--unordered", action="store_true", help="send unordered")
+        p.add_argument("--raw", action="store_true", help="print only the received data, no metadata")
+        p.add_argument("--expect", type=int, default=None, metavar="N", help="exit after receiving N messages")
+        p.add_argument("--timeout", type=positive_timeout, default=10.0, help="connect/send timeout in s")
+        p.add_argument("--idle-timeout", type=float, default=2.0,
+                       help="after stdin ends, wait this long without traffic before shutting down (default 2)")
+        common(p)
+
+    addr_help = 'SCTP address, multi-homed allowed: "127.0.0.1:2905", "192.0.2.1/198.51.100.1:2905", "[::1]:2905"'
+    p = sub.add_parser("connect", help="connect and relay stdin lines as messages (like ncat)",
+                       description="Connect to ADDRESS; each stdin line is one message; received messages are "
+                                   "printed with their association, stream, PPID and SSN.")
+    p.add_argument("address", help=addr_help)
+    p.add_argument("--local", default=None, help="local address(es) to bind first")
+    relay_opts(p)
+    p.set_defaults(func=cmd_connect)
+
+    p = sub.add_parser("listen", help="accept one association and relay it (like ncat -l)",
+                       description="Listen on ADDRESS, accept one association, print its messages and send "
+                                   "stdin lines to it; exits when the peer shuts down.")
+    p.add_argument("address", help=addr_help + " (port 0 picks one; it is printed on stderr)")
+    relay_opts(p)
+    p.set_defaults(func=cmd_listen)
+
+    p = sub.add_parser("echo", help="echo server (one-to-many)",
+                       description="Echo every message back on its stream with its PPID, serving any number "
+                                   "of associations on one one-to-many socket.")
+    p.add_argument("address", help=addr_help)
+    p.add_argument("--count", type=int, default=None, help="exit after echoing N messages")
+    p.add_argument("-v", "--verbose", action="store_true", help="print each message and event")
+    common(p)
+    p.set_defaults(func=cmd_echo)
+
+    p = sub.add_parser("perf", help="throughput and RTT benchmark (like iperf)",
+                       description="Run 'perf server ADDRESS' on one side and 'perf client ADDRESS' on the other. "
+                                   "The client sends for --duration seconds on every association and stream, "
+                                   "asks the server how much arrived, then measures ping-pong RTT.")
+    p.add_argument("role", choices=["server", "client"], help="which side this is")
+    p.add_argument("address", help=addr_help)
+    p.add_argument("--size", type=int, default=128, help="message size in bytes (default 128)")
+    p.add_argument("--streams", type=int, default=1, help="streams to spread messages over (default 1)")
+    p.add_argument("--associations", type=int, default=1, help="parallel associations (default 1)")
+    p.add_argument("--duration", type=float, default=5.0, help="seconds of one-way traffic (default 5)")
+    p.add_argument("--rtt-count", type=int, default=1000, help="ping-pongs for RTT percentiles (default 1000)")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.add_argument("--timeout", type=positive_timeout, default=10.0, help="connect/report timeout in s")
+    p.add_argument("--once", type=int, default=None, metavar="N", help="server: exit after N client reports")
+    p.add_argument("--streams-max", type=int, default=1024, help="server: streams to accept (default 1024)")
+    p.set_defaults(func=cmd_perf)

@@ -191,8 +191,6 @@ SCTP_ASSOC_SUPPORTS_MULTIBUF = 0x04
 SCTP_ASSOC_SUPPORTS_RE_CONFIG = 0x05
 SCTP_ASSOC_SUPPORTS_INTERLEAVING = 0x06
 
-__all__ = [n for n in dir() if n.startswith(("SCTP_", "IPPROTO_", "SOL_", "MSG_"))]
-
 # ---- options helper (issue 3): values used by csctp.options ----
 # spinfo_state (SCTP_GET_PEER_ADDR_INFO, SCTP_STATUS primary)
 SCTP_INACTIVE = 0
@@ -227,4 +225,4 @@ SCTP_CID_RECONF = 0x82
 SCTP_CID_I_DATA = 0x40
 # ---- end options helper block ----
 
-__all__ = [n for n in dir() if n.startswith(("SCTP_", "IPPROTO_", "SOL_", "MSG_", "SPP_"))]
+__all__ = [n for n in dir() if n.startswith(("SCTP_", "SPP_", "IPPROTO_", "SOL_", "MSG_"))]

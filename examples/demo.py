@@ -50,8 +50,8 @@ def main() -> int:
     cli.settimeout(10)
     # ask for enough outbound streams before connecting (INITMSG)
     import struct
-    cli.setsockopt(csctp.SOL_SCTP, csctp.SCTP_INITMSG, struct.pack("HHHH", args.streams, args.streams, 0, 0))
-    cli.setsockopt(csctp.SOL_SCTP, csctp.SCTP_NODELAY, 1)
+    cli.setsockopt(csctp.constants.SOL_SCTP, csctp.constants.SCTP_INITMSG, struct.pack("HHHH", args.streams, args.streams, 0, 0))
+    cli.setsockopt(csctp.constants.SOL_SCTP, csctp.constants.SCTP_NODELAY, 1)
     assoc = cli.connect(("127.0.0.1", port))
     print(f"association {assoc} up: 127.0.0.1:{cli.getsockname()[1]} -> 127.0.0.1:{port}, "
           f"{args.streams} streams, kernel {__import__('platform').release()}")

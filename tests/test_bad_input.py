@@ -37,7 +37,7 @@ CONNECTED_CASES = {
     "send empty bytearray": (ValueError, "send: empty", lambda c: c.send(bytearray())),
     "send stream -1": (ValueError, "stream must be in 0..65535", lambda c: c.send(b"x", stream=-1)),
     "send stream 65536": (ValueError, "stream must be in 0..65535", lambda c: c.send(b"x", stream=65536)),
-    "send stream str": (TypeError, "integer", lambda c: c.send(b"x", stream="1")),
+    "send stream str": (TypeError, "send: stream must be an int", lambda c: c.send(b"x", stream="1")),
     # the association negotiated 10 outbound streams: the kernel says EINVAL, named as send
     "send stream >= outbound streams": (OSError, "send: Invalid argument", lambda c: c.send(b"x", stream=10)),
     "send stream 65535": (OSError, "send: Invalid argument", lambda c: c.send(b"x", stream=65535)),
@@ -47,8 +47,8 @@ CONNECTED_CASES = {
     "send context -1": (ValueError, "context must be in", lambda c: c.send(b"x", context=-1)),
     "send ttl -1": (ValueError, "ttl must be in", lambda c: c.send(b"x", ttl=-1)),
     "send ttl str": (TypeError, "ttl must be an int", lambda c: c.send(b"x", ttl="1")),
-    "send flags -1": (ValueError, "flags must fit in 16 bits", lambda c: c.send(b"x", flags=-1)),
-    "send flags 0x10000": (ValueError, "flags must fit in 16 bits", lambda c: c.send(b"x", flags=0x10000)),
+    "send flags -1": (ValueError, r"send: flags must be in 0\.\.65535", lambda c: c.send(b"x", flags=-1)),
+    "send flags 0x10000": (ValueError, r"send: flags must be in 0\.\.65535", lambda c: c.send(b"x", flags=0x10000)),
     "send to v6 on v4 socket": (ValueError, "IPv6 address", lambda c: c.send(b"x", to="[::1]:5")),
     "send to bad port": (ValueError, "out of range", lambda c: c.send(b"x", to=("127.0.0.1", 70000))),
     "sendv empty list": (ValueError, "sendv: need 1..1024 buffers", lambda c: c.sendv([])),
@@ -67,7 +67,7 @@ CONNECTED_CASES = {
     "recv_into nbytes -1": (ValueError, "nbytes must be in", lambda c: c.recv_into(bytearray(8), -1)),
     "recv_into nbytes > len": (ValueError, "nbytes must be in", lambda c: c.recv_into(bytearray(8), 9)),
     "recv_into str": (TypeError, "recv_into", lambda c: c.recv_into("abc")),
-    "recv bufsize str": (TypeError, "integer", lambda c: c.recv("a")),
+    "recv bufsize str": (TypeError, "recv: bufsize must be an int", lambda c: c.recv("a")),
     # options
     "setsockopt short struct": (OSError, r"setsockopt\(level=132, optname=0\)",
                                 lambda c: c.setsockopt(SOL, C.SCTP_RTOINFO, b"\0\0\0")),
@@ -86,10 +86,10 @@ CONNECTED_CASES = {
     "listen on connected": (OSError, "listen", lambda c: c.listen()),
     "connect again": (OSError, "sctp_connectx", lambda c: c.connect("127.0.0.1:9")),
     "accept on connected": (OSError, "accept", lambda c: c.accept()),
-    "shutdown how 99": (OSError, "shutdown", lambda c: c.shutdown(99)),
-    "settimeout -1": (ValueError, "timeout must be None or a number >= 0", lambda c: c.settimeout(-1)),
-    "settimeout nan": (ValueError, "timeout must be None or a number >= 0", lambda c: c.settimeout(float("nan"))),
-    "settimeout str": (ValueError, "could not convert", lambda c: c.settimeout("soon")),
+    "shutdown how 99": (ValueError, "shutdown: how", lambda c: c.shutdown(99)),
+    "settimeout -1": (ValueError, "settimeout: timeout must be None or 0", lambda c: c.settimeout(-1)),
+    "settimeout nan": (ValueError, "settimeout: timeout must be None or 0", lambda c: c.settimeout(float("nan"))),
+    "settimeout str": (TypeError, "settimeout: timeout must be None or a number", lambda c: c.settimeout("soon")),
 }
 
 

@@ -1,10 +1,10 @@
-"""Bad input the core (csctp/_core.pyx, the lead's) does not yet reject the documented way.
+"""Bad input the core once let through the wrong way, kept as regressions.
 
-Every test here is ``xfail(strict=True)``: it states the behaviour the
-project's rule asks for (bad input -> TypeError / ValueError / OSError
-subclass naming the operation) and fails today.  When the core is fixed the
-test starts passing, strict xfail turns that into a failure, and the marker
-is removed.  See the reliability report for each finding.
+Each was found by the reliability work (huge ints raising OverflowError,
+floats truncated to ints, unbounded timeouts and recv sizes, TypeErrors
+not naming the call, numpy's ValueError for non-contiguous arrays) and is
+now refused with a TypeError / ValueError naming the operation
+(csctp/_convert.pxd, csctp/_core.pyx).
 """
 
 import socket
@@ -15,9 +15,6 @@ import csctp
 from csctp import constants as C
 
 ALLOWED = (TypeError, ValueError, OSError)
-OVERFLOW = pytest.mark.xfail(strict=True, reason=(
-    "xfail-lead: int-typed Cython arguments raise OverflowError (not TypeError/ValueError) "
-    "for values beyond the C type, without naming the operation"))
 
 HUGE_INT_CALLS = {
     "send stream=2**40": lambda s: s.send(b"x", stream=2**40),
@@ -37,7 +34,6 @@ HUGE_INT_CALLS = {
 }
 
 
-@OVERFLOW
 @pytest.mark.parametrize("call", list(HUGE_INT_CALLS))
 def test_huge_integer_arguments_raise_value_error(pair, call):
     cli, _ = pair
@@ -45,34 +41,24 @@ def test_huge_integer_arguments_raise_value_error(pair, call):
         HUGE_INT_CALLS[call](cli)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "xfail-lead: recv(bufsize) allocates bufsize bytes before any check; 2**40 raises MemoryError "
-    "instead of a ValueError naming recv"))
 def test_absurd_recv_bufsize_is_a_value_error(pair):
     _, srv = pair
     with pytest.raises(ValueError, match="recv"):
         srv.recv(2**40)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "xfail-lead: Cython 'int stream' silently truncates a float (1.5 -> stream 1) and sends"))
 def test_float_stream_is_a_type_error_not_truncated(pair):
     cli, _ = pair
     with pytest.raises(TypeError):
         cli.send(b"x", stream=1.5)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "xfail-lead: _as_u32 converts a float ppid with a C cast (1.5 -> 1) instead of refusing it"))
 def test_float_ppid_is_a_type_error_not_truncated(pair):
     cli, _ = pair
     with pytest.raises(TypeError, match="ppid"):
         cli.send(b"x", ppid=1.5)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "xfail-lead: settimeout accepts inf / 1e300; _wait then casts left*1000 to int "
-    "(undefined behaviour in C) for the poll timeout"))
 @pytest.mark.parametrize("value", [float("inf"), 1e300])
 def test_timeouts_that_do_not_fit_are_refused(value):
     with csctp.Socket(socket.AF_INET, socket.SOCK_STREAM) as s:
@@ -80,10 +66,6 @@ def test_timeouts_that_do_not_fit_are_refused(value):
             s.settimeout(value)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "xfail-lead: the right exception type, but the message does not name the operation "
-    "(getsockopt(value='abc'): 'string argument without an encoding'; "
-    "sendv(None): \"'NoneType' object is not iterable\"; sendv(auth_key='x'): \"'<=' not supported\")"))
 @pytest.mark.parametrize("call,op", [
     (lambda s: s.getsockopt(C.SOL_SCTP, C.SCTP_NODELAY, "abc"), "getsockopt"),
     (lambda s: s.sendv(None), "sendv"),
@@ -95,9 +77,6 @@ def test_type_errors_name_the_operation(pair, call, op):
         call(cli)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "xfail-lead: _get_buffer catches BufferError/TypeError only; numpy reports a non-contiguous "
-    "array with ValueError('ndarray is not C-contiguous'), which escapes without naming send/recv_into"))
 def test_non_contiguous_numpy_error_names_the_call(pair):
     import numpy as np
     cli, _ = pair

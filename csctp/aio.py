@@ -1,0 +1,590 @@
+"""asyncio for csctp: :func:`connect`, :func:`start_server`, :class:`Association`, :class:`Endpoint`.
+
+Built on the event loop's reader/writer callbacks (``loop.add_reader`` /
+``loop.add_writer``) on the socket's descriptor, with the socket
+non-blocking, so it runs on the default loop and on uvloop alike.  Each
+operation first tries the system call; only on ``EAGAIN`` does it register
+for readiness and suspend.  Hence:
+
+* back-pressure: a full send buffer suspends ``await send()`` until the
+  socket is writable again; nothing is dropped (SCTP sends are atomic: a
+  message is queued whole or not at all);
+* one registration per descriptor and direction, shared by every coroutine
+  waiting on it, removed as soon as it fires, is cancelled, or the object is
+  closed: cancellation and ``close()`` leave no descriptor and no callback
+  behind.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno as _errno
+import os
+import socket as _socket
+from typing import (Any, AsyncIterator, Awaitable, Callable, List, Optional, Sequence, Set, Tuple)
+
+import csctp.association as _assoc
+import csctp.endpoint as _endpoint
+from csctp import _options
+from csctp.constants import SCTP_ESTABLISHED
+from csctp._addr import parse as parse_addresses
+from csctp._core import Socket
+from csctp._message import Message
+from csctp.association import Address, AssociationClosed
+
+__all__ = ["Association", "Endpoint", "Server", "connect", "start_server"]
+
+
+class _FdWaiter:
+    """Readiness waits on one descriptor: at most one reader and one writer callback registered."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, fd: int) -> None:
+        self.loop = loop
+        self.fd = fd
+        self.waiters: Tuple[List["asyncio.Future[None]"], List["asyncio.Future[None]"]] = ([], [])
+        self.registered = [False, False]
+
+    def _fire(self, write: int) -> None:
+        self._unregister(write)
+        futs = self.waiters[write]
+        for f in futs:
+            if not f.done():
+                f.set_result(None)
+        futs.clear()
+
+    def _unregister(self, write: int) -> None:
+        if self.registered[write]:
+            self.registered[write] = False
+            (self.loop.remove_writer if write else self.loop.remove_reader)(self.fd)
+
+    async def wait(self, write: int) -> None:
+        """Suspend until the descriptor is readable (0) or writable (1)."""
+        if self.fd < 0:
+            raise OSError(_errno.EBADF, "wait: socket is closed")
+        fut: asyncio.Future[None] = self.loop.create_future()
+        futs = self.waiters[write]
+        futs.append(fut)
+        if not self.registered[write]:
+            (self.loop.add_writer if write else self.loop.add_reader)(self.fd, self._fire, write)
+            self.registered[write] = True
+        try:
+            await fut
+        finally:
+            if fut in futs:
+                futs.remove(fut)
+            if not futs:
+                self._unregister(write)
+
+    def wake_readers(self) -> None:
+        """Let every coroutine waiting to read re-check its queue (data or events arrived for it)."""
+        self._fire(0)
+
+    def close(self) -> None:
+        """Remove the callbacks and fail the waiters: the descriptor is about to be closed."""
+        for write in (0, 1):
+            self._unregister(write)
+            for f in self.waiters[write]:
+                if not f.done():
+                    f.set_exception(OSError(_errno.EBADF, "socket closed while waiting"))
+            self.waiters[write].clear()
+        self.fd = -1
+
+
+def _loop(loop: Optional[asyncio.AbstractEventLoop]) -> asyncio.AbstractEventLoop:
+    return loop if loop is not None else asyncio.get_running_loop()
+
+
+class _AsyncReceiver:
+    """What aio.Association and aio.Endpoint share: recv, events, batches, close."""
+
+    _sync: Any
+    _io: _FdWaiter
+    _eof: bool
+
+    def _init(self, sync: Any, loop: Optional[asyncio.AbstractEventLoop]) -> None:
+        self._sync = sync
+        sync.settimeout(0)
+        self._io = _FdWaiter(_loop(loop), sync.fileno())
+        self._eof = False
+
+    async def _step(self) -> Optional[Message]:
+        """One receive attempt; suspends while nothing is ready.  Wakes other readers on progress."""
+        while True:
+            try:
+                nevents = len(self._sync._events)
+                m: Optional[Message] = self._sync._recv_step()
+            except BlockingIOError:
+                await self._io.wait(0)
+                continue
+            except AssociationClosed:
+                self._eof = True
+                self._io.wake_readers()
+                raise
+            if m is not None or len(self._sync._events) != nevents:
+                self._io.wake_readers()
+            return m
+
+    async def recv(self) -> Message:
+        """Receive one whole user message (see :meth:`csctp.Association.recv`); suspends until one arrives.
+
+        Raises :class:`csctp.AssociationClosed` once the peer has shut down.
+        """
+        pending = self._sync._pending
+        while True:
+            if pending:
+                m: Message = pending.popleft()
+                return m
+            if self._eof:
+                raise AssociationClosed("recv: the association was shut down by the peer")
+            m2 = await self._step()
+            if m2 is not None:
+                return m2
+
+    async def recv_into(self, buffer: Any) -> Tuple[int, Message]:
+        """Receive one message or piece straight into *buffer* (see :meth:`csctp.Association.recv_into`)."""
+        while True:
+            try:
+                r: Tuple[int, Message] = self._sync.recv_into(buffer)
+                return r
+            except BlockingIOError:
+                await self._io.wait(0)
+
+    async def recv_batch(self, max_messages: int = 64) -> Any:
+        """Receive up to *max_messages* with one ``recvmmsg``, suspending until at least one is there."""
+        while True:
+            try:
+                return self._sync.recv_batch(max_messages)
+            except BlockingIOError:
+                await self._io.wait(0)
+
+    async def events(self) -> AsyncIterator[Any]:
+        """Yield notifications (of the subscribed kinds) as they arrive, until the association ends.
+
+        Data messages read while waiting are kept for :meth:`recv`.
+        """
+        q = self._sync._events
+        while True:
+            while q:
+                yield q.popleft()
+            if self._eof or self.closed:
+                return
+            try:
+                m = await self._step()
+            except (AssociationClosed, ConnectionError):
+                continue
+            if m is not None:
+                self._sync._pending.append(m)
+
+    def subscribe(self, *kinds: str, on: bool = True) -> None:
+        """Turn notifications on (or off); see :meth:`csctp.Association.subscribe`."""
+        self._sync.subscribe(*kinds, on=on)
+
+    async def _retry_send(self, fn: Callable[[], int]) -> int:
+        while True:
+            try:
+                return fn()
+            except BlockingIOError:
+                await self._io.wait(1)
+
+    @property
+    def closed(self) -> bool:
+        """True once closed."""
+        return bool(self._sync.closed)
+
+    def fileno(self) -> int:
+        """The socket's descriptor."""
+        fd: int = self._sync.fileno()
+        return fd
+
+    def close(self) -> None:
+        """Close now: remove the loop callbacks, wake waiters with ``OSError(EBADF)``, close the socket."""
+        self._io.close()
+        self._sync.close()
+
+    async def __aenter__(self) -> Any:
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        self.close()
+
+
+class Association(_AsyncReceiver):
+    """An association for asyncio: ``await recv()``, ``await send()``, ``async for msg in assoc``.
+
+    Wraps a :class:`csctp.Association` (made non-blocking); :func:`connect`
+    and :func:`start_server` make them.  Properties and non-blocking calls
+    (``peer_addresses``, ``status``, ``primary``, ``shutdown``, ``abort``, ...)
+    are those of the wrapped object, available as :attr:`sync` too.
+    """
+
+    def __init__(self, assoc: _assoc.Association, *, loop: Optional[asyncio.AbstractEventLoop] = None) -> None:
+        self._init(assoc, loop)
+
+    @property
+    def sync(self) -> _assoc.Association:
+        """The wrapped (non-blocking) :class:`csctp.Association`."""
+        a: _assoc.Association = self._sync
+        return a
+
+    def __aiter__(self) -> AsyncIterator[Message]:
+        return self._iter()
+
+    async def _iter(self) -> AsyncIterator[Message]:
+        while True:
+            try:
+                yield await self.recv()
+            except AssociationClosed:
+                return
+
+    async def send(self, data: Any, *, stream: int = 0, ppid: int = 0, unordered: bool = False,
+                   ttl: Optional[int] = None, context: int = 0) -> int:
+        """Send one message; suspends while the send buffer is full (nothing is dropped)."""
+        return await self._retry_send(lambda: self._sync.send(
+            data, stream=stream, ppid=ppid, unordered=unordered, ttl=ttl, context=context))
+
+    async def send_batch(self, buffers: Sequence[Any], *, streams: Any = 0, ppids: Any = 0, flags: Any = 0) -> int:
+        """Send every buffer (``sendmmsg``), suspending on a full send buffer; returns ``len(buffers)``."""
+        buffers = list(buffers)
+        sent = 0
+        while sent < len(buffers):
+            k = sent
+            n = await self._retry_send(lambda: self._sync.send_batch(
+                buffers[k:], streams=_tail(streams, k), ppids=_tail(ppids, k), flags=_tail(flags, k)))
+            sent += n
+            if n == 0:
+                await self._io.wait(1)
+        return sent
+
+    def ostream(self, sid: int) -> "OutStream":
+        """An async handle sending on stream *sid*."""
+        return OutStream(self, sid)
+
+    @property
+    def peer_addresses(self) -> List[Tuple[Any, ...]]:
+        """See :attr:`csctp.Association.peer_addresses`."""
+        return self.sync.peer_addresses
+
+    @property
+    def local_addresses(self) -> List[Tuple[Any, ...]]:
+        """See :attr:`csctp.Association.local_addresses`."""
+        return self.sync.local_addresses
+
+    @property
+    def status(self) -> Any:
+        """See :attr:`csctp.Association.status`."""
+        return self._sync.status
+
+    @property
+    def primary(self) -> Any:
+        """See :attr:`csctp.Association.primary`."""
+        return self._sync.primary
+
+    @primary.setter
+    def primary(self, address: Any) -> None:
+        self._sync.primary = address
+
+    def shutdown(self) -> None:
+        """Graceful SHUTDOWN; keep receiving until ``recv`` raises :class:`csctp.AssociationClosed`."""
+        self._sync.shutdown()
+
+    def abort(self, reason: bytes = b"") -> None:
+        """ABORT the association and close (see :meth:`csctp.Association.abort`)."""
+        self._io.close()
+        self._sync.abort(reason)
+
+    def __repr__(self) -> str:
+        return f"<csctp.aio.Association {self._sync!r}>"
+
+
+class OutStream:
+    """An outbound stream of an :class:`Association`: ``await ostream.send(data, ppid=...)``."""
+
+    def __init__(self, association: Association, sid: int) -> None:
+        self.association = association
+        self.sid = _assoc.OutStream(association.sync, sid).sid
+
+    async def send(self, data: Any, *, ppid: int = 0, unordered: bool = False,
+                   ttl: Optional[int] = None, context: int = 0) -> int:
+        """Send one message on this stream."""
+        return await self.association.send(data, stream=self.sid, ppid=ppid, unordered=unordered,
+                                           ttl=ttl, context=context)
+
+
+def _tail(v: Any, k: int) -> Any:
+    return v[k:] if not isinstance(v, int) and hasattr(v, "__getitem__") else v
+
+
+class Endpoint(_AsyncReceiver):
+    """A one-to-many endpoint for asyncio; the same arguments as :class:`csctp.Endpoint`.
+
+    ``await recv()`` gives messages carrying ``assoc_id``; ``await send(...,
+    assoc_id=...)``; ``await connect(address)``; ``peeloff`` returns an
+    :class:`Association`.
+    """
+
+    def __init__(self, local: Optional[Address] = None, *, loop: Optional[asyncio.AbstractEventLoop] = None,
+                 endpoint: Optional[_endpoint.Endpoint] = None, **kw: Any) -> None:
+        self._init(endpoint if endpoint is not None else _endpoint.Endpoint(local, **kw), loop)
+
+    @property
+    def sync(self) -> _endpoint.Endpoint:
+        """The wrapped (non-blocking) :class:`csctp.Endpoint`."""
+        e: _endpoint.Endpoint = self._sync
+        return e
+
+    def __aiter__(self) -> AsyncIterator[Message]:
+        return self._iter()
+
+    async def _iter(self) -> AsyncIterator[Message]:
+        while True:
+            yield await self.recv()
+
+    async def send(self, data: Any, *, assoc_id: Optional[int] = None, to: Optional[Address] = None,
+                   stream: int = 0, ppid: int = 0, unordered: bool = False, ttl: Optional[int] = None,
+                   context: int = 0) -> int:
+        """Send to one association (or address); suspends while the send buffer is full."""
+        return await self._retry_send(lambda: self._sync.send(
+            data, assoc_id=assoc_id, to=to, stream=stream, ppid=ppid, unordered=unordered, ttl=ttl,
+            context=context))
+
+    async def sendall(self, data: Any, *, stream: int = 0, ppid: int = 0, unordered: bool = False,
+                      ttl: Optional[int] = None, context: int = 0) -> int:
+        """Send to every association (``SCTP_SENDALL``)."""
+        return await self._retry_send(lambda: self._sync.sendall(
+            data, stream=stream, ppid=ppid, unordered=unordered, ttl=ttl, context=context))
+
+    async def send_batch(self, buffers: Sequence[Any], *, streams: Any = 0, ppids: Any = 0, flags: Any = 0,
+                         assoc_ids: Any = 0) -> int:
+        """Send every buffer (``sendmmsg``), suspending on a full send buffer; returns ``len(buffers)``."""
+        buffers = list(buffers)
+        sent = 0
+        while sent < len(buffers):
+            k = sent
+            n = await self._retry_send(lambda: self._sync.send_batch(
+                buffers[k:], streams=_tail(streams, k), ppids=_tail(ppids, k), flags=_tail(flags, k),
+                assoc_ids=_tail(assoc_ids, k)))
+            sent += n
+            if n == 0:
+                await self._io.wait(1)
+        return sent
+
+    async def connect(self, address: Address, *, timeout: Optional[float] = None) -> int:
+        """Add an association to *address*; returns its ``assoc_id`` once it is up.
+
+        A non-blocking ``sctp_connectx`` on a one-to-many socket gives no
+        readiness signal for the new association (the socket is writable
+        all along), so this checks ``SCTP_STATUS`` with a back-off (1 ms
+        growing to 50 ms) until ESTABLISHED.  Raises ``ConnectionRefusedError``
+        if the association ends before it is up, ``TimeoutError`` after *timeout*.
+        """
+        sock: Socket = self._sync.socket
+        before = set(self.sync.associations())
+        try:
+            return sock.connectx(address)
+        except BlockingIOError as e:
+            if e.errno != _errno.EINPROGRESS:
+                raise
+        new = [a for a in self.sync.associations() if a not in before]
+        want = {a[:2] for a in parse_addresses(address)}
+        mine = [a for a in new if want & {p[:2] for p in self._peer_addrs(a)}]
+        if len(mine) > 1:
+            raise OSError(_errno.EIO, f"sctp_connectx({address!r}): cannot tell the new association apart")
+        delay = 0.001
+        refused = ConnectionRefusedError(
+            _errno.ECONNREFUSED, f"sctp_connectx({address!r}): the association ended before it was "
+                                 f"established (refused, or INIT retries exhausted)")
+        if not mine:              # on loopback an ABORT can end it before connectx even returns
+            raise refused
+        aid = mine[0]
+
+        async def established() -> int:
+            nonlocal delay
+            while True:
+                try:
+                    st = _options.get_status(sock, assoc_id=aid)
+                except OSError:
+                    raise refused from None
+                if st.state == SCTP_ESTABLISHED:
+                    return aid
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 0.05)
+
+        if timeout is None:
+            return await established()
+        try:
+            return await asyncio.wait_for(established(), timeout)
+        except asyncio.TimeoutError:
+            raise TimeoutError(f"sctp_connectx({address!r}): timed out after {timeout:g} s") from None
+
+    def _peer_addrs(self, aid: int) -> List[Tuple[Any, ...]]:
+        try:
+            return self.sync.peer_addresses(aid)
+        except OSError:
+            return []
+
+    def associations(self) -> List[int]:
+        """See :meth:`csctp.Endpoint.associations`."""
+        return self.sync.associations()
+
+    def peeloff(self, assoc_id: int) -> Association:
+        """Branch *assoc_id* off into its own :class:`Association` (on the same loop)."""
+        return Association(self._sync.peeloff(assoc_id), loop=self._io.loop)
+
+    @property
+    def local_addresses(self) -> List[Tuple[Any, ...]]:
+        """See :attr:`csctp.Endpoint.local_addresses`."""
+        return self.sync.local_addresses
+
+    @property
+    def autoclose(self) -> int:
+        """See :attr:`csctp.Endpoint.autoclose`."""
+        return self.sync.autoclose
+
+    @autoclose.setter
+    def autoclose(self, seconds: int) -> None:
+        self._sync.autoclose = seconds
+
+    def __repr__(self) -> str:
+        return f"<csctp.aio.Endpoint {self._sync!r}>"
+
+
+# ---- entry points --------------------------------------------------------------------------
+
+
+async def _connected(sock: Socket, io: _FdWaiter, address: Address) -> int:
+    try:
+        aid: int = sock.connectx(address)
+        return aid
+    except BlockingIOError as e:
+        if e.errno != _errno.EINPROGRESS:
+            raise
+    await io.wait(1)
+    err = sock.getsockopt(_socket.SOL_SOCKET, _socket.SO_ERROR)
+    if err:
+        raise OSError(err, f"sctp_connectx({address!r}): {os.strerror(err)}")
+    return 0
+
+
+async def connect(address: Address, *, local: Optional[Address] = None, ostreams: int = 10, instreams: int = 10,
+                  max_attempts: Optional[int] = None, init_timeout: Optional[float] = None, nodelay: bool = True,
+                  timeout: Optional[float] = None) -> Association:
+    """Open a one-to-one association without blocking the loop; arguments as :func:`csctp.connect`.
+
+    A refused peer raises ``ConnectionRefusedError``; *timeout* (seconds)
+    raises ``TimeoutError``.  Cancelling it closes the half-open socket.
+    """
+    loop = asyncio.get_running_loop()
+    sock = Socket(_assoc._family_of(address, local), _socket.SOCK_STREAM)
+    io = None
+    try:
+        _assoc._configure(sock, ostreams=ostreams, instreams=instreams, nodelay=nodelay,
+                          max_attempts=max_attempts, init_timeout=init_timeout)
+        if local is not None:
+            sock.bind(local)
+        sock.settimeout(0)
+        io = _FdWaiter(loop, sock.fileno())
+        try:
+            aid = await asyncio.wait_for(_connected(sock, io, address), timeout)
+        except asyncio.TimeoutError:
+            raise TimeoutError(f"sctp_connectx({address!r}): timed out after {timeout:g} s") from None
+        io.close()
+    except BaseException:
+        if io is not None:
+            io.close()
+        sock.close()
+        raise
+    return Association(_assoc.Association(sock, aid), loop=loop)
+
+
+class Server:
+    """What :func:`start_server` returns: an accept loop running a handler per association.
+
+    ``close()`` stops accepting and cancels running handlers; ``await
+    wait_closed()`` waits for them to finish; ``async with`` does both.
+    """
+
+    def __init__(self, listener: _assoc.Listener, handler: Callable[[Association], Awaitable[Any]],
+                 loop: asyncio.AbstractEventLoop) -> None:
+        self.listener = listener
+        self._handler = handler
+        self._loop = loop
+        self._io = _FdWaiter(loop, listener.fileno())
+        self._tasks: Set["asyncio.Task[Any]"] = set()
+        self._associations: Set[Association] = set()
+        listener.settimeout(0)
+        self._accepting = loop.create_task(self._accept_loop())
+
+    @property
+    def address(self) -> Tuple[Any, ...]:
+        """The bound address ``(host, port, ...)``."""
+        return self.listener.address
+
+    @property
+    def local_addresses(self) -> List[Tuple[Any, ...]]:
+        """Every bound address."""
+        return self.listener.local_addresses
+
+    async def _accept_loop(self) -> None:
+        while True:
+            try:
+                a = self.listener.accept()
+            except BlockingIOError:
+                await self._io.wait(0)
+                continue
+            except (ConnectionAbortedError, ConnectionResetError):
+                continue
+            aa = Association(a, loop=self._loop)
+            self._associations.add(aa)
+            t = self._loop.create_task(self._run(aa))
+            self._tasks.add(t)
+            t.add_done_callback(self._tasks.discard)
+
+    async def _run(self, a: Association) -> None:
+        try:
+            await self._handler(a)
+        finally:
+            a.close()
+            self._associations.discard(a)
+
+    def close(self) -> None:
+        """Stop accepting, cancel the handlers (their associations get closed), close the listener."""
+        self._accepting.cancel()
+        for t in list(self._tasks):
+            t.cancel()
+        self._io.close()
+        self.listener.close()
+
+    async def wait_closed(self) -> None:
+        """Wait until the accept loop and every handler have finished."""
+        await asyncio.gather(self._accepting, *self._tasks, return_exceptions=True)
+        for a in list(self._associations):
+            a.close()
+
+    async def serve_forever(self) -> None:
+        """Run until cancelled (then close)."""
+        try:
+            await asyncio.shield(self._accepting)
+        finally:
+            self.close()
+            await self.wait_closed()
+
+    async def __aenter__(self) -> "Server":
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        self.close()
+        await self.wait_closed()
+
+
+async def start_server(handler: Callable[[Association], Awaitable[Any]], address: Address, *, backlog: int = 128,
+                       ostreams: int = 10, instreams: int = 10, nodelay: bool = True) -> Server:
+    """Listen on *address* and run ``await handler(association)`` for each new association.
+
+    The association is closed when its handler returns.  One-to-one
+    sockets (one descriptor per association); for a single socket serving
+    every association use :class:`Endpoint`.
+    """
+    loop = asyncio.get_running_loop()
+    lst = _assoc.listen(address, backlog=backlog, ostreams=ostreams, instreams=instreams, nodelay=nodelay)
+    return Server(lst, handler, loop)
+

@@ -1,0 +1,609 @@
+"""One-to-one SCTP: :func:`connect`, :func:`listen`, :class:`Listener`, :class:`Association`.
+
+The thin Pythonic layer over :class:`csctp.Socket` (the Cython core).  It adds
+what a signalling application wants by default and nothing that costs a
+system call per message:
+
+* ``SCTP_NODELAY`` on, RCVINFO on (every message carries stream, SSN, PPID,
+  TSN and association id), no events until :meth:`Association.subscribe`;
+* :meth:`Association.recv` returns *whole* user messages (partial deliveries
+  are reassembled) and never returns a notification: those go to the events
+  queue that :meth:`Association.events` drains;
+* end of association is an exception, never an empty message: a graceful
+  SHUTDOWN from the peer raises :class:`AssociationClosed` (an ``EOFError``),
+  an ABORT raises ``ConnectionResetError`` from the kernel.
+"""
+
+from __future__ import annotations
+
+import collections
+import socket as _socket
+import struct
+from typing import (TYPE_CHECKING, Any, Deque, Dict, Iterator, List, Literal, Optional, Sequence, Tuple, Union,
+                    overload)
+
+from csctp import _batch, _notify, _options, constants as C
+from csctp._addr import parse as _parse_addrs
+from csctp._core import Socket
+from csctp._message import Message
+
+if TYPE_CHECKING:  # pragma: no cover
+    from csctp._notify import Notification
+    from csctp.endpoint import Endpoint
+
+Address = Union[str, Tuple[Any, ...], Sequence[Union[str, Tuple[Any, ...]]]]
+
+__all__ = [
+    "AssociationClosed", "Association", "Listener", "OutStream", "InStream", "connect", "listen",
+]
+
+# Upper bound on one reassembled message (partial deliveries joined by recv()).
+MAX_MESSAGE = 16 * 1024 * 1024
+
+
+class AssociationClosed(EOFError):
+    """The association ended gracefully (the peer sent SHUTDOWN): no more messages will come.
+
+    Raised by ``recv()`` so that end-of-association can never be mistaken for
+    a message; an ABORT from the peer raises ``ConnectionResetError`` instead.
+    """
+
+
+# ---- helpers shared with csctp.endpoint --------------------------------------------------
+
+
+def _family_of(*specs: Optional[Address]) -> int:
+    """AF_INET6 if any address in *specs* is IPv6, else AF_INET."""
+    for spec in specs:
+        if spec is None:
+            continue
+        for addr in _parse_addrs(spec):
+            if len(addr) == 4:
+                return _socket.AF_INET6
+    return _socket.AF_INET
+
+
+def _configure(sock: Socket, *, ostreams: int, instreams: int, nodelay: bool,
+               max_attempts: Optional[int] = None, init_timeout: Optional[float] = None) -> None:
+    """Apply the defaults of a new csctp endpoint: INITMSG streams and NODELAY."""
+    for name, v in (("ostreams", ostreams), ("instreams", instreams)):
+        if not isinstance(v, int) or not 1 <= v <= 65535:
+            raise ValueError(f"{name} must be an int in 1..65535, got {v!r}")
+    kw: Dict[str, int] = {"ostreams": ostreams, "instreams": instreams}
+    if max_attempts is not None:
+        kw["max_attempts"] = max_attempts
+    if init_timeout is not None:
+        if init_timeout <= 0:
+            raise ValueError(f"init_timeout must be > 0 seconds, got {init_timeout!r}")
+        kw["max_init_timeout"] = int(init_timeout * 1000)      # INITMSG counts milliseconds
+    _options.set_initmsg(sock, **kw)
+    _options.set_nodelay(sock, bool(nodelay))
+
+
+def _send_flags(unordered: bool, flags: int = 0) -> int:
+    return flags | (C.SCTP_UNORDERED if unordered else 0)
+
+
+class _Reassembler:
+    """Joins partial deliveries into whole messages and sorts out notifications.
+
+    Pieces are keyed by (assoc_id, stream, notification?) so that the result
+    is right even when the kernel interleaves partial deliveries
+    (``SCTP_FRAGMENT_INTERLEAVE`` level 2).  State survives ``BlockingIOError``
+    so that a non-blocking caller (csctp.aio) can resume mid-message.
+    """
+
+    __slots__ = ("parts", "sizes", "max_size")
+
+    def __init__(self, max_size: int = MAX_MESSAGE) -> None:
+        self.parts: Dict[Tuple[int, int, bool], List[bytes]] = {}
+        self.sizes: Dict[Tuple[int, int, bool], int] = {}
+        self.max_size = max_size
+
+    def feed(self, m: Message) -> Optional[Message]:
+        """A whole message (possibly *m* itself) or None while pieces are missing."""
+        key = (m.assoc_id, -1 if m.is_notification else m.stream, m.is_notification)
+        if m.eor and key not in self.parts:
+            return m
+        parts = self.parts.setdefault(key, [])
+        size = self.sizes.get(key, 0) + len(m.data)
+        self.sizes[key] = size
+        if size <= self.max_size:
+            parts.append(m.data)
+        if not m.eor:
+            return None
+        del self.parts[key], self.sizes[key]
+        if size > self.max_size:
+            raise ValueError(f"recv: message of {size} bytes exceeds the {self.max_size}-byte limit (discarded)")
+        m.data = b"".join(parts)
+        return m
+
+    def drop(self, assoc_id: int) -> None:
+        for key in [k for k in self.parts if k[0] == assoc_id]:
+            del self.parts[key], self.sizes[key]
+
+
+class _Receiver:
+    """What Association and Endpoint share: whole-message recv, the events queue, batches."""
+
+    _sock: Socket
+    _reasm: _Reassembler
+    _events: Deque["Notification"]
+    _pending: Deque[Message]
+    _pool: Any
+
+    def _init_receiver(self, sock: Socket) -> None:
+        self._sock = sock
+        self._reasm = _Reassembler()
+        self._events = collections.deque()
+        self._pending = collections.deque()
+        self._pool = None
+
+    # one system call; returns a whole user message or None (notification queued, or a piece)
+    def _recv_step(self) -> Optional[Message]:
+        m = self._sock.recv()
+        if not m.data and not m.is_notification:
+            if self._sock.type == _socket.SOCK_STREAM:
+                raise AssociationClosed("recv: the association was shut down by the peer")
+            return None
+        whole = self._reasm.feed(m)
+        if whole is None:
+            return None
+        if whole.is_notification:
+            self._events.append(_notify.parse(whole.data))
+            return None
+        return whole
+
+    def _recv_message(self) -> Message:
+        if self._pending:
+            return self._pending.popleft()
+        while True:
+            m = self._recv_step()
+            if m is not None:
+                return m
+
+    def recv(self) -> Message:
+        """Receive one whole user message (blocking unless a timeout is set).
+
+        Partial deliveries are reassembled; notifications are queued for
+        :meth:`events` and never returned here.  Raises
+        :class:`AssociationClosed` after a graceful shutdown (one-to-one),
+        ``ConnectionResetError`` after an ABORT, ``TimeoutError`` /
+        ``BlockingIOError`` per :meth:`settimeout`.
+        """
+        return self._recv_message()
+
+    def recv_into(self, buffer: Any) -> Tuple[int, Message]:
+        """Receive one message (or the next piece of one) straight into *buffer*: ``(nbytes, Message)``.
+
+        Zero-copy: the kernel writes into *buffer*; ``Message.data`` is None.
+        ``Message.eor`` is False when the message did not fit (call again for
+        the rest).  Notifications are queued for :meth:`events` as with
+        :meth:`recv`.  Messages already buffered by a stream handle are
+        copied into *buffer* (truncation raises ``ValueError``).
+        """
+        if self._pending:
+            m = self._pending[0]
+            view = memoryview(buffer).cast("B")
+            if len(m.data) > len(view):
+                raise ValueError(f"recv_into: buffered message of {len(m.data)} bytes does not fit in {len(view)}")
+            self._pending.popleft()
+            view[:len(m.data)] = m.data
+            n = len(m.data)
+            m.data = None
+            return n, m
+        while True:
+            n, m = self._sock.recv_into(buffer)
+            if m.is_notification:
+                # rare path: the notification sits in the caller's buffer; parse a copy
+                m.data = bytes(memoryview(buffer)[:n])
+                self._recv_notification_piece(m)
+                continue
+            if n == 0 and self._sock.type == _socket.SOCK_STREAM:
+                raise AssociationClosed("recv_into: the association was shut down by the peer")
+            return n, m
+
+    def _recv_notification_piece(self, m: Message) -> None:
+        whole = self._reasm.feed(m)
+        if whole is not None:
+            self._events.append(_notify.parse(whole.data))
+
+    def recv_batch(self, max_messages: int = 64) -> Any:
+        """Receive up to *max_messages* in one system call (``recvmmsg``): a :class:`csctp._batch.Batch`.
+
+        The batch's views point into a pool owned by this object and reused
+        by the next ``recv_batch`` (see docs/batch.md for the lifetime rule;
+        ``copy()`` keeps a message).  Notifications stay in the batch, flagged.
+        """
+        if self._pool is None or self._pool.max_messages < max_messages:
+            self._pool = _batch.BatchPool(max_messages=max_messages)
+        return self._pool.recv(self._sock)
+
+    def events(self) -> Iterator["Notification"]:
+        """Iterate over the notifications received so far (typed, see :mod:`csctp._notify`).
+
+        Notifications arrive only for kinds passed to :meth:`subscribe`, and
+        are picked up by the receive calls; the iterator stops when the queue
+        is empty (it never blocks).
+        """
+        while self._events:
+            yield self._events.popleft()
+
+    def poll_events(self) -> List["Notification"]:
+        """Read everything that is ready without blocking and return the queued notifications.
+
+        Data messages read on the way are kept for the next :meth:`recv`.
+        """
+        old = self._sock.gettimeout()
+        self._sock.settimeout(0)
+        try:
+            while True:
+                m = self._recv_step()
+                if m is not None:
+                    self._pending.append(m)
+        except (BlockingIOError, AssociationClosed):
+            pass
+        finally:
+            self._sock.settimeout(old)
+        return list(self.events())
+
+    def settimeout(self, value: Optional[float]) -> None:
+        """``None`` blocks, ``0`` is non-blocking (``BlockingIOError``), ``t`` waits at most t seconds."""
+        self._sock.settimeout(value)
+
+    def gettimeout(self) -> Optional[float]:
+        """The timeout set by :meth:`settimeout`."""
+        t: Optional[float] = self._sock.gettimeout()
+        return t
+
+    def fileno(self) -> int:
+        """The socket's file descriptor (-1 once closed), for ``select``/``selectors``/asyncio."""
+        fd: int = self._sock.fileno()
+        return fd
+
+    @property
+    def socket(self) -> Socket:
+        """The underlying :class:`csctp.Socket` (the Cython core) for anything this layer does not wrap."""
+        return self._sock
+
+    @property
+    def closed(self) -> bool:
+        """True once :meth:`close` was called."""
+        return bool(self._sock.closed)
+
+    def close(self) -> None:
+        """Close the socket (an association still up is shut down gracefully by the kernel)."""
+        self._sock.close()
+
+    def __enter__(self) -> Any:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+
+class Association(_Receiver):
+    """One SCTP association on a one-to-one socket.
+
+    Made by :func:`connect`, :meth:`Listener.accept` or
+    :meth:`csctp.Endpoint.peeloff`; wraps a connected :class:`csctp.Socket`.
+    """
+
+    def __init__(self, sock: Socket, assoc_id: int = 0) -> None:
+        if not isinstance(sock, Socket):
+            raise TypeError(f"Association: need a csctp.Socket, got {type(sock).__name__}")
+        if sock.type != _socket.SOCK_STREAM:
+            raise ValueError("Association: need a one-to-one (SOCK_STREAM) socket; use csctp.Endpoint for one-to-many")
+        self._init_receiver(sock)
+        self.assoc_id = assoc_id
+        """The kernel's association id (informational on a one-to-one socket)."""
+
+    def __repr__(self) -> str:
+        if self.closed:
+            return "<csctp.Association closed>"
+        try:
+            peer = self.peer_addresses
+        except OSError:
+            peer = []
+        return f"<csctp.Association fd={self.fileno()} assoc_id={self.assoc_id} peer={peer}>"
+
+    def __iter__(self) -> Iterator[Message]:
+        """Iterate over received messages until the peer shuts the association down."""
+        while True:
+            try:
+                yield self.recv()
+            except AssociationClosed:
+                return
+
+    # ---- sending --------------------------------------------------------------------
+
+    def send(self, data: Any, *, stream: int = 0, ppid: int = 0, unordered: bool = False,
+             ttl: Optional[int] = None, context: int = 0) -> int:
+        """Send one message from any bytes-like object (no copy): returns the bytes sent.
+
+        *stream* must be below the negotiated outbound streams; *ppid* is a
+        host-order int; *unordered* skips in-stream ordering; *ttl*
+        (milliseconds) makes the message abandonable (PR-SCTP); *context* is
+        returned in a SEND_FAILED notification.
+        """
+        n: int = self._sock.send(data, stream=stream, ppid=ppid, flags=_send_flags(unordered),
+                                 context=context, ttl=ttl)
+        return n
+
+    def sendv(self, buffers: Sequence[Any], *, stream: int = 0, ppid: int = 0,
+              unordered: bool = False, context: int = 0) -> int:
+        """Send one message gathered from several buffers, without joining them."""
+        n: int = self._sock.sendv(buffers, stream=stream, ppid=ppid, flags=_send_flags(unordered),
+                                  context=context)
+        return n
+
+    def send_batch(self, buffers: Any, *, streams: Any = 0, ppids: Any = 0, flags: Any = 0) -> int:
+        """Send many messages in one system call (``sendmmsg``): returns how many were sent.
+
+        *streams*, *ppids*, *flags* are one value for all or one per message.
+        Fewer than ``len(buffers)`` means the send buffer filled up
+        (non-blocking): resend the rest.
+        """
+        n: int = _batch.send_batch(self._sock, buffers, streams=streams, ppids=ppids, flags=flags)
+        return n
+
+    def ostream(self, sid: int) -> "OutStream":
+        """A handle that sends on outbound stream *sid*: ``assoc.ostream(3).send(data, ppid=46)``."""
+        return OutStream(self, sid)
+
+    def istream(self, sid: int) -> "InStream":
+        """A handle that receives only messages of inbound stream *sid* (see :class:`InStream`)."""
+        return InStream(self, sid)
+
+    # ---- events, addresses, state ---------------------------------------------------------
+
+    def subscribe(self, *kinds: str, on: bool = True) -> None:
+        """Turn notifications on (or off with ``on=False``): ``subscribe("assoc_change", "shutdown")``.
+
+        Kind names are those of :data:`csctp._notify.KINDS`.  Subscribed
+        notifications are picked up by the receive calls and yielded by
+        :meth:`events`.
+        """
+        _notify.subscribe(self._sock, *kinds, on=on)
+
+    @property
+    def peer_addresses(self) -> List[Tuple[Any, ...]]:
+        """The peer's transport addresses (``sctp_getpaddrs``), as ``(host, port[, flow, scope])`` tuples."""
+        out: List[Tuple[Any, ...]] = self._sock.getpaddrs(0)
+        return out
+
+    @property
+    def local_addresses(self) -> List[Tuple[Any, ...]]:
+        """This side's transport addresses in the association (``sctp_getladdrs``)."""
+        out: List[Tuple[Any, ...]] = self._sock.getladdrs(0)
+        return out
+
+    @property
+    def primary(self) -> Tuple[Any, ...]:
+        """The peer address used as primary path; assign an address (str or tuple) to change it."""
+        p = _options.get_primary(self._sock)
+        if p is None:
+            raise OSError("primary: the kernel reported no primary address")
+        return p
+
+    @primary.setter
+    def primary(self, address: Any) -> None:
+        _options.set_primary(self._sock, address)
+
+    @property
+    def status(self) -> Any:
+        """``SCTP_STATUS``: state, streams in/out, primary path, unacked data, ... (a fresh query)."""
+        return _options.get_status(self._sock)
+
+    # ---- ending -------------------------------------------------------------------------
+
+    def shutdown(self) -> None:
+        """Graceful SHUTDOWN (three-way, RFC 4960 9.2): everything queued is delivered first.
+
+        Receiving still works until the peer completes the shutdown, after
+        which ``recv()`` raises :class:`AssociationClosed`.
+        """
+        self._sock.shutdown(_socket.SHUT_WR)
+
+    def abort(self, reason: bytes = b"") -> None:
+        """Abort the association at once (an ABORT chunk, queued data dropped) and close the socket.
+
+        Linux refuses ``SCTP_ABORT`` sends on one-to-one sockets, so the ABORT
+        is made by ``close()`` with a zero ``SO_LINGER`` (RFC 6458 8.1.4) and
+        carries an empty User-Initiated Abort cause: *reason* is accepted for
+        symmetry with :meth:`csctp.Endpoint.abort`, which does send it, and
+        must be bytes.
+        """
+        if not isinstance(reason, (bytes, bytearray, memoryview)):
+            raise TypeError(f"abort: reason must be bytes, got {type(reason).__name__}")
+        if self.closed:
+            return
+        try:
+            self._sock.setsockopt(_socket.SOL_SOCKET, _socket.SO_LINGER, struct.pack("ii", 1, 0))
+        finally:
+            self.close()
+
+
+class OutStream:
+    """An outbound stream of an association: ``send`` with the stream id fixed."""
+
+    __slots__ = ("association", "sid")
+
+    def __init__(self, association: Association, sid: int) -> None:
+        if not isinstance(sid, int) or not 0 <= sid <= 0xFFFF:
+            raise ValueError(f"ostream: stream id must be an int in 0..65535, got {sid!r}")
+        self.association = association
+        self.sid = sid
+
+    def send(self, data: Any, *, ppid: int = 0, unordered: bool = False,
+             ttl: Optional[int] = None, context: int = 0) -> int:
+        """Send one message on this stream (see :meth:`Association.send`)."""
+        return self.association.send(data, stream=self.sid, ppid=ppid, unordered=unordered,
+                                     ttl=ttl, context=context)
+
+    def __repr__(self) -> str:
+        return f"<csctp.OutStream sid={self.sid}>"
+
+
+class InStream:
+    """An inbound stream of an association: ``recv`` returns only this stream's messages.
+
+    Messages of other streams read on the way are kept, in arrival order, in
+    the association's buffer and returned by its ``recv()`` or by the other
+    stream's handle: nothing is lost, but a stream nobody reads grows that
+    buffer (in memory).  Order within a stream is always preserved.
+    """
+
+    __slots__ = ("association", "sid")
+
+    def __init__(self, association: Association, sid: int) -> None:
+        if not isinstance(sid, int) or not 0 <= sid <= 0xFFFF:
+            raise ValueError(f"istream: stream id must be an int in 0..65535, got {sid!r}")
+        self.association = association
+        self.sid = sid
+
+    def recv(self) -> Message:
+        """The next whole message on this stream (other streams' messages are buffered)."""
+        a = self.association
+        pending = a._pending
+        for i, m in enumerate(pending):
+            if m.stream == self.sid:
+                del pending[i]
+                return m
+        while True:
+            got = a._recv_step()
+            if got is None:
+                continue
+            if got.stream == self.sid:
+                return got
+            pending.append(got)
+
+    def __iter__(self) -> Iterator[Message]:
+        """Messages of this stream until the association is shut down."""
+        while True:
+            try:
+                yield self.recv()
+            except AssociationClosed:
+                return
+
+    def __repr__(self) -> str:
+        return f"<csctp.InStream sid={self.sid}>"
+
+
+class Listener:
+    """A listening one-to-one socket: :meth:`accept` returns :class:`Association` objects."""
+
+    def __init__(self, sock: Socket) -> None:
+        self._sock = sock
+
+    def accept(self) -> Association:
+        """Wait for the next incoming association (per :meth:`settimeout`)."""
+        conn, _peer = self._sock.accept()
+        return Association(conn)
+
+    def __iter__(self) -> Iterator[Association]:
+        """Accept associations forever (until closed or an error)."""
+        while True:
+            yield self.accept()
+
+    @property
+    def address(self) -> Tuple[Any, ...]:
+        """The bound ``(host, port, ...)``: useful after binding port 0."""
+        a: Tuple[Any, ...] = self._sock.getsockname()
+        return a
+
+    @property
+    def local_addresses(self) -> List[Tuple[Any, ...]]:
+        """Every bound address (several when multi-homed)."""
+        out: List[Tuple[Any, ...]] = self._sock.getladdrs(0)
+        return out
+
+    @property
+    def socket(self) -> Socket:
+        """The underlying :class:`csctp.Socket`."""
+        return self._sock
+
+    def settimeout(self, value: Optional[float]) -> None:
+        """Timeout for :meth:`accept` (``None`` blocks, 0 is non-blocking)."""
+        self._sock.settimeout(value)
+
+    def fileno(self) -> int:
+        """The listening socket's file descriptor."""
+        fd: int = self._sock.fileno()
+        return fd
+
+    def close(self) -> None:
+        """Stop listening (associations already accepted stay up)."""
+        self._sock.close()
+
+    def __enter__(self) -> "Listener":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        if self._sock.closed:
+            return "<csctp.Listener closed>"
+        return f"<csctp.Listener {self.local_addresses}>"
+
+
+# ---- the two entry points -------------------------------------------------------------------
+
+
+def connect(address: Address, *, local: Optional[Address] = None, ostreams: int = 10, instreams: int = 10,
+            max_attempts: Optional[int] = None, init_timeout: Optional[float] = None, nodelay: bool = True,
+            timeout: Optional[float] = None) -> Association:
+    """Open a one-to-one association to *address* and return it once it is up.
+
+    *address* and *local* take multi-homed specs (``"192.0.2.1/198.51.100.1:2905"``,
+    tuples, lists).  *ostreams*/*instreams* are requested in INIT (the peer
+    may grant fewer: see :attr:`Association.status`); *max_attempts* and
+    *init_timeout* (seconds) bound the INIT retransmissions; *timeout* bounds
+    the connect and becomes the association's timeout.  A refused or
+    unreachable peer raises ``ConnectionRefusedError`` / ``TimeoutError`` /
+    ``OSError`` naming ``sctp_connectx``.
+    """
+    sock = Socket(_family_of(address, local), _socket.SOCK_STREAM)
+    try:
+        _configure(sock, ostreams=ostreams, instreams=instreams, nodelay=nodelay,
+                   max_attempts=max_attempts, init_timeout=init_timeout)
+        if local is not None:
+            sock.bind(local)
+        if timeout is not None:
+            sock.settimeout(timeout)
+        aid = sock.connectx(address)
+    except BaseException:
+        sock.close()
+        raise
+    return Association(sock, aid)
+
+
+@overload
+def listen(address: Address, *, backlog: int = ..., mode: Literal["one-to-one"] = ..., ostreams: int = ...,
+           instreams: int = ..., nodelay: bool = ...) -> Listener: ...
+@overload
+def listen(address: Address, *, backlog: int = ..., mode: Literal["one-to-many"], ostreams: int = ...,
+           instreams: int = ..., nodelay: bool = ...) -> "Endpoint": ...
+def listen(address: Address, *, backlog: int = 128, mode: str = "one-to-one", ostreams: int = 10,
+           instreams: int = 10, nodelay: bool = True) -> Any:
+    """Bind *address* (multi-homed specs welcome) and listen.
+
+    ``mode="one-to-one"`` returns a :class:`Listener` whose ``accept()`` gives
+    one :class:`Association` per peer; ``mode="one-to-many"`` returns a
+    :class:`csctp.Endpoint` that serves every association on one socket.
+    """
+    if mode == "one-to-many":
+        from csctp.endpoint import Endpoint
+        return Endpoint(address, backlog=backlog, ostreams=ostreams, instreams=instreams, nodelay=nodelay)
+    if mode != "one-to-one":
+        raise ValueError(f"listen: mode must be 'one-to-one' or 'one-to-many', got {mode!r}")
+    sock = Socket(_family_of(address), _socket.SOCK_STREAM)
+    try:
+        _configure(sock, ostreams=ostreams, instreams=instreams, nodelay=nodelay)
+        sock.bind(address)
+        sock.listen(backlog)
+    except BaseException:
+        sock.close()
+        raise
+    return Listener(sock)

@@ -1,0 +1,261 @@
+"""csctp.aio on the real kernel: echo server with 200 associations, one-to-many gateway, cancellation."""
+
+import asyncio
+import os
+import socket
+
+import pytest
+
+import csctp
+import csctp.aio
+
+try:
+    import uvloop
+except ImportError:            # uvloop is in requirements/dev.txt; other installs test the default loop only
+    uvloop = None
+
+LOOPS = ["asyncio"] + (["uvloop"] if uvloop is not None else [])
+
+
+def run(coro, kind="asyncio"):
+    loop = uvloop.new_event_loop() if kind == "uvloop" else asyncio.new_event_loop()
+    try:
+        return loop.run_until_complete(asyncio.wait_for(coro, 120))
+    finally:
+        loop.close()
+
+
+def fds():
+    return len(os.listdir("/proc/self/fd"))
+
+
+def selector_map(loop):
+    """The descriptors the default loop watches (uvloop has no selector to look into)."""
+    sel = getattr(loop, "_selector", None)
+    return None if sel is None else set(sel.get_map())
+
+
+async def echo(a):
+    async for m in a:
+        await a.send(m.data, stream=m.stream, ppid=m.ppid)
+
+
+@pytest.mark.parametrize("kind", LOOPS)
+def test_echo_server_with_200_concurrent_associations(kind):
+    n_clients, n_msgs = 200, 3
+    run(asyncio.sleep(0), kind)         # the loop implementation's own one-time descriptors
+    before = fds()
+
+    async def client(port, i):
+        a = await csctp.aio.connect(f"127.0.0.1:{port}", timeout=60)
+        async with a:
+            for k in range(n_msgs):
+                await a.send(b"c%d-m%d" % (i, k), stream=k, ppid=i)
+            got = [await a.recv() for _ in range(n_msgs)]
+            a.shutdown()
+            return sorted((m.data, m.stream, m.ppid) for m in got)     # one message per stream: no order across streams
+
+    async def main():
+        loop = asyncio.get_running_loop()
+        watched = selector_map(loop)
+        server = await csctp.aio.start_server(echo, "127.0.0.1:0", backlog=256)
+        async with server:
+            port = server.address[1]
+            results = await asyncio.gather(*(client(port, i) for i in range(n_clients)))
+        assert selector_map(loop) == watched
+        return results
+
+    results = run(main(), kind)
+    for i, r in enumerate(results):
+        assert r == [(b"c%d-m%d" % (i, k), k, i) for k in range(n_msgs)]
+    assert fds() == before
+
+
+def test_one_to_many_gateway_answers_each_association_and_peels_one_off():
+    n = 20
+    before = fds()
+
+    async def main():
+        gw = csctp.aio.Endpoint("127.0.0.1:0")
+        port = gw.local_addresses[0][1]
+        clients = [await csctp.aio.connect(f"127.0.0.1:{port}", timeout=30) for _ in range(n)]
+        for i, c in enumerate(clients):
+            await c.send(b"req %d" % i, stream=1, ppid=46)
+        seen = {}
+        for _ in range(n):
+            m = await gw.recv()
+            seen[m.data] = m.assoc_id
+            await gw.send(b"ans:" + m.data, assoc_id=m.assoc_id, stream=m.stream, ppid=m.ppid)
+        assert len(set(seen.values())) == n
+        assert sorted(gw.associations()) == sorted(seen.values())
+        for i, c in enumerate(clients):
+            m = await c.recv()
+            assert (m.data, m.stream, m.ppid) == (b"ans:req %d" % i, 1, 46)
+        # broadcast to everyone
+        await gw.sendall(b"bye", ppid=7)
+        for c in clients:
+            assert (await c.recv()).data == b"bye"
+        # peel client 0's association off into its own asyncio association
+        peeled = gw.peeloff(seen[b"req 0"])
+        await clients[0].send(b"just you")
+        assert (await peeled.recv()).data == b"just you"
+        await peeled.send(b"and you")
+        assert (await clients[0].recv()).data == b"and you"
+        assert seen[b"req 0"] not in gw.associations()
+        # a one-to-many client endpoint adds an association with connect()
+        cep = csctp.aio.Endpoint()
+        aid = await cep.connect(f"127.0.0.1:{port}", timeout=30)
+        await cep.send(b"from endpoint", assoc_id=aid)
+        m = await gw.recv()
+        assert m.data == b"from endpoint"
+        await gw.send(b"back", assoc_id=m.assoc_id)
+        r = await cep.recv()
+        assert (r.data, r.assoc_id) == (b"back", aid)
+        for x in clients + [peeled, cep, gw]:
+            x.close()
+
+    run(main())
+    assert fds() == before
+
+
+def test_cancelling_recv_leaves_no_callback_and_loses_nothing():
+    before = fds()
+
+    async def main():
+        loop = asyncio.get_running_loop()
+        watched = selector_map(loop)
+        server = await csctp.aio.start_server(echo, "127.0.0.1:0")
+        a = await csctp.aio.connect(f"127.0.0.1:{server.address[1]}", timeout=30)
+        task = loop.create_task(a.recv())
+        for _ in range(100):                      # let it reach its wait for readability
+            await asyncio.sleep(0)
+            if a.fileno() in (selector_map(loop) or {a.fileno()}):
+                break
+        assert not task.done()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        if watched is not None:
+            assert a.fileno() not in selector_map(loop)
+        await a.send(b"still works", stream=2)   # the association is intact after the cancellation
+        m = await a.recv()
+        assert (m.data, m.stream) == (b"still works", 2)
+        a.close()
+        server.close()
+        await server.wait_closed()
+        assert selector_map(loop) == watched
+
+    run(main())
+    assert fds() == before
+
+
+def test_close_wakes_a_waiting_recv_with_an_error():
+    async def main():
+        server = await csctp.aio.start_server(echo, "127.0.0.1:0")
+        a = await csctp.aio.connect(f"127.0.0.1:{server.address[1]}", timeout=30)
+        task = asyncio.get_running_loop().create_task(a.recv())
+        await asyncio.sleep(0.01)
+        a.close()
+        with pytest.raises(OSError):
+            await task
+        server.close()
+        await server.wait_closed()
+
+    run(main())
+
+
+def test_back_pressure_suspends_the_sender_and_drops_nothing():
+    count, size = 1500, 1000                      # 1.5 MB: far more than both socket buffers hold
+
+    async def main():
+        lst = csctp.listen("127.0.0.1:0")
+        a = await csctp.aio.connect(f"127.0.0.1:{lst.address[1]}", timeout=30)
+        b = csctp.aio.Association(lst.accept())
+        sent = 0
+
+        async def sender():
+            nonlocal sent
+            for i in range(count):
+                await a.send(i.to_bytes(4, "big") * (size // 4), stream=i % 4)
+                sent += 1
+
+        t = asyncio.get_running_loop().create_task(sender())
+        for _ in range(1000):
+            await asyncio.sleep(0.005)
+            if a._io.registered[1]:              # the sender is parked on writability
+                break
+        assert a._io.registered[1] and not t.done() and sent < count
+        got = []
+        for _ in range(count):
+            m = await b.recv()
+            got.append((m.stream, int.from_bytes(m.data[:4], "big")))
+        await t
+        assert sorted(got) == sorted((i % 4, i) for i in range(count))       # all there, none twice
+        for s in range(4):                                                    # in order within a stream
+            assert [i for sid, i in got if sid == s] == list(range(s, count, 4))
+        for x in (a, b, lst):
+            x.close()
+
+    run(main())
+
+
+def test_async_events_and_iteration_end_at_shutdown():
+    async def main():
+        lst = csctp.listen("127.0.0.1:0")
+        a = await csctp.aio.connect(f"127.0.0.1:{lst.address[1]}", timeout=30)
+        b = csctp.aio.Association(lst.accept())
+        b.subscribe("shutdown")
+        await a.send(b"1")
+        await a.send(b"2")
+        a.shutdown()
+        kinds = [ev.kind async for ev in b.events()]
+        assert kinds == ["shutdown"]
+        assert [m.data async for m in b] == [b"1", b"2"]      # kept while events() read past them
+        with pytest.raises(csctp.AssociationClosed):
+            await b.recv()
+        for x in (a, b, lst):
+            x.close()
+
+    run(main())
+
+
+def test_connect_refused_and_timeout_arguments():
+    s = csctp.Socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    before = fds()
+
+    async def main():
+        with pytest.raises(ConnectionRefusedError):
+            await csctp.aio.connect(f"127.0.0.1:{port}", timeout=30)
+        ep = csctp.aio.Endpoint()
+        with pytest.raises(ConnectionRefusedError):
+            await ep.connect(f"127.0.0.1:{port}", timeout=30)
+        ep.close()
+
+    run(main())
+    assert fds() == before
+
+
+def test_async_batches_send_everything_and_receive_it():
+    count = 300
+
+    async def main():
+        lst = csctp.listen("127.0.0.1:0")
+        a = await csctp.aio.connect(f"127.0.0.1:{lst.address[1]}", timeout=30)
+        b = csctp.aio.Association(lst.accept())
+        sender = asyncio.get_running_loop().create_task(
+            a.send_batch([i.to_bytes(4, "big") * 64 for i in range(count)], ppids=9))
+        got = []
+        for _ in range(count):
+            batch = await b.recv_batch(32)
+            got += [int.from_bytes(m.copy()[:4], "big") for m in batch if m.ppid == 9]
+            if len(got) >= count:
+                break
+        assert await sender == count
+        assert got == list(range(count))                 # one stream: in order, none lost
+        for x in (a, b, lst):
+            x.close()
+
+    run(main())

@@ -1,0 +1,189 @@
+"""csctp.Endpoint (one-to-many) on the real kernel: ids, replies, sendall, peeloff, autoclose, events."""
+
+import select
+import socket
+
+import pytest
+
+import csctp
+from csctp import constants as C
+
+
+@pytest.fixture
+def gateway():
+    """A listening one-to-many endpoint and a factory of one-to-one clients connected to it."""
+    ep = csctp.listen("127.0.0.1:0", mode="one-to-many")
+    ep.settimeout(10)
+    port = ep.local_addresses[0][1]
+    clients = []
+
+    def client():
+        c = csctp.connect(f"127.0.0.1:{port}", timeout=10)
+        clients.append(c)
+        return c
+
+    yield ep, port, client
+    for c in clients:
+        c.close()
+    ep.close()
+
+
+def test_listen_one_to_many_returns_an_endpoint(gateway):
+    ep, _, _ = gateway
+    assert isinstance(ep, csctp.Endpoint)
+    assert ep.socket.type == socket.SOCK_SEQPACKET
+    assert ep.socket.getsockopt(C.SOL_SCTP, C.SCTP_NODELAY) == 1
+
+
+def test_messages_carry_assoc_id_and_replies_go_by_id(gateway):
+    ep, _, client = gateway
+    a, b = client(), client()
+    a.send(b"from a", stream=1, ppid=46)
+    b.send(b"from b", stream=2, ppid=3)
+    got = {m.data: m for m in (ep.recv(), ep.recv())}
+    ia, ib = got[b"from a"].assoc_id, got[b"from b"].assoc_id
+    assert ia != ib and ia > 0 and ib > 0
+    assert (got[b"from a"].stream, got[b"from a"].ppid) == (1, 46)
+    assert sorted(ep.associations()) == sorted([ia, ib])
+    ep.send(b"to b", assoc_id=ib, stream=3, ppid=9)
+    ep.send(b"to a", assoc_id=ia)
+    m = b.recv()
+    assert (m.data, m.stream, m.ppid) == (b"to b", 3, 9)
+    assert a.recv().data == b"to a"
+    assert ep.peer_addresses(ia) == a.local_addresses
+    assert ep.status(ia).outstreams == 10
+
+
+def test_sendall_reaches_every_association(gateway):
+    ep, _, client = gateway
+    cs = [client() for _ in range(3)]
+    for c in cs:
+        c.send(b"hello")
+    for _ in cs:
+        ep.recv()
+    ep.sendall(b"broadcast", ppid=5)
+    assert [(m.data, m.ppid) for m in (c.recv() for c in cs)] == [(b"broadcast", 5)] * 3
+
+
+def test_send_needs_exactly_one_destination(gateway):
+    ep, _, _ = gateway
+    with pytest.raises(ValueError, match="assoc_id"):
+        ep.send(b"x")
+    with pytest.raises(ValueError, match="assoc_id"):
+        ep.send(b"x", assoc_id=1, to="127.0.0.1:1")
+
+
+def test_client_endpoint_connects_and_sends_implicitly(gateway):
+    ep, port, _ = gateway
+    with csctp.Endpoint() as cli:
+        cli.settimeout(10)
+        aid = cli.connect(f"127.0.0.1:{port}")
+        assert aid in cli.associations()
+        cli.send(b"explicit", assoc_id=aid)
+        m = ep.recv()
+        assert m.data == b"explicit"
+        ep.send(b"reply", assoc_id=m.assoc_id)
+        r = cli.recv()
+        assert (r.data, r.assoc_id) == (b"reply", aid)
+    with csctp.Endpoint() as cli2:
+        cli2.settimeout(10)
+        cli2.send(b"implicit setup", to=f"127.0.0.1:{port}")   # the association is set up by the send
+        assert ep.recv().data == b"implicit setup"
+        assert len(cli2.associations()) == 1
+
+
+def test_peeloff_returns_an_association_and_moves_buffered_messages(gateway):
+    ep, _, client = gateway
+    a, b = client(), client()
+    a.send(b"a1")
+    b.send(b"b1")
+    a.send(b"a2")
+    # poll_events() reads everything ready and keeps the data messages for recv()
+    for _ in range(50):
+        ep.poll_events()
+        if len(ep._pending) == 3:
+            break
+        select.select([ep.fileno()], [], [], 0.2)
+    first = ep.recv().data
+    assert first in (b"a1", b"b1")
+    ia = next(x.assoc_id for x in ep._pending if x.data.startswith(b"a"))
+    peeled = ep.peeloff(ia)
+    with peeled:
+        assert isinstance(peeled, csctp.Association)
+        peeled.settimeout(10)
+        moved = [b"a2"] if first == b"a1" else [b"a1", b"a2"]
+        assert [peeled.recv().data for _ in moved] == moved     # moved over from the endpoint's buffer
+        a.send(b"a3")
+        assert peeled.recv().data == b"a3"
+        peeled.send(b"direct")
+        assert a.recv().data == b"direct"
+        assert ia not in ep.associations()
+    b.send(b"b2")
+    expected = [b"b1", b"b2"] if first == b"a1" else [b"b2"]
+    assert [ep.recv().data for _ in expected] == expected
+
+
+def test_autoclose_round_trips(gateway):
+    ep, _, _ = gateway
+    assert ep.autoclose == 0
+    ep.autoclose = 30
+    assert ep.autoclose == 30
+    with pytest.raises(ValueError):
+        ep.autoclose = -1
+
+
+def test_assoc_change_events_announce_new_and_ended_associations(gateway):
+    ep, _, client = gateway
+    ep.subscribe("assoc_change")
+    a = client()
+    a.send(b"hi")
+    assert ep.recv().data == b"hi"               # the COMM_UP before it went to the events queue
+    ups = list(ep.events())
+    assert [(e.kind, e.state) for e in ups] == [("assoc_change", C.SCTP_COMM_UP)]
+    aid = ups[0].assoc_id
+    a.close()
+    ep.settimeout(10)
+    evs = []
+    for _ in range(50):
+        evs = ep.poll_events() or evs
+        if evs:
+            break
+        select.select([ep.fileno()], [], [], 0.2)
+    assert [(e.kind, e.state, e.assoc_id) for e in evs] == [("assoc_change", C.SCTP_SHUTDOWN_COMP, aid)]
+
+
+def test_endpoint_abort_and_shutdown_one_association(gateway):
+    ep, _, client = gateway
+    a, b = client(), client()
+    a.send(b"a")
+    b.send(b"b")
+    ids = {m.data: m.assoc_id for m in (ep.recv(), ep.recv())}
+    ep.abort(ids[b"a"], b"go away")
+    with pytest.raises(ConnectionResetError):
+        a.recv()
+    ep.shutdown(ids[b"b"])
+    with pytest.raises(csctp.AssociationClosed):
+        b.recv()
+
+
+def test_endpoint_rejects_a_one_to_one_socket():
+    s = csctp.Socket(socket.AF_INET, socket.SOCK_STREAM)
+    with pytest.raises(ValueError, match="one-to-many"):
+        csctp.Endpoint(sock=s)
+    s.close()
+
+
+def test_endpoint_batch_send_by_assoc_id_and_batch_receive(gateway):
+    ep, _, client = gateway
+    a, b = client(), client()
+    a.send(b"a")
+    b.send(b"b")
+    ids = {}
+    for _ in range(10):
+        for m in ep.recv_batch(8):
+            ids[m.copy()] = m.assoc_id
+        if len(ids) == 2:
+            break
+    assert ep.send_batch([b"to a", b"to b"], assoc_ids=[ids[b"a"], ids[b"b"]], ppids=[1, 2]) == 2
+    ma, mb = a.recv(), b.recv()
+    assert (ma.data, ma.ppid, mb.data, mb.ppid) == (b"to a", 1, b"to b", 2)
