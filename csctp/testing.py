@@ -191,49 +191,55 @@ def _kill(proc: subprocess.Popen) -> None:
 def _boot_once(argv: List[str], env: dict, boot_timeout: float, timeout: float) -> Optional[int]:
     """One VM run: the command's exit status, or None if the guest never came up.
 
-    The guest's stdout is relayed through a pipe (chunk by chunk, so output
-    streams as it is written) and watched for the line the guest prints
-    before anything else; its stderr is inherited.
+    The guest's stdout and stderr are relayed through pipes (chunk by chunk,
+    so output streams as it is written).  They are never handed to vng
+    directly: QEMU reopens /proc/self/fd/1 and 2, which truncates a log file
+    they point to and wipes what was written before the VM started.  Stdout
+    is watched for the line the guest prints before anything else.
     """
     proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            start_new_session=True, env=env)
+                            stderr=subprocess.PIPE, start_new_session=True, env=env)
     up = threading.Event()
 
-    def relay() -> None:
+    def relay(src, out, watch: bool) -> None:
         tail = b""
-        out = sys.stdout.buffer
-        fd = proc.stdout.fileno()
+        fd = src.fileno()
         while True:
             chunk = os.read(fd, 65536)
             if not chunk:
                 return
-            if not up.is_set():
+            if watch and not up.is_set():
                 tail = (tail + chunk)[-256:]
                 if GUEST_UP in tail:
                     up.set()
             out.write(chunk)
             out.flush()
 
-    t = threading.Thread(target=relay, daemon=True)
-    t.start()
+    threads = [threading.Thread(target=relay, args=(proc.stdout, sys.stdout.buffer, True), daemon=True),
+               threading.Thread(target=relay, args=(proc.stderr, sys.stderr.buffer, False), daemon=True)]
+    for t in threads:
+        t.start()
     start = time.monotonic()
     try:
         while proc.poll() is None:
             now = time.monotonic()
             if not up.is_set() and now - start > boot_timeout:
                 _kill(proc)
-                t.join(5)
+                for t in threads:
+                    t.join(5)
                 return None
             if now - start > timeout:
                 _say(f"VM still running after {timeout:g} s: killing it")
                 _kill(proc)
-                t.join(5)
+                for t in threads:
+                    t.join(5)
                 return 124
             time.sleep(0.2)
     except KeyboardInterrupt:
         _kill(proc)
         raise
-    t.join(10)
+    for t in threads:
+        t.join(10)
     if not up.is_set():
         # vng itself failed before booting (bad kernel path, qemu error): report, don't retry
         _say(f"the VM exited with status {proc.returncode} before the guest came up")

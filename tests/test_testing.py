@@ -62,3 +62,30 @@ def test_csctp_version_flag():
     import csctp
     p = subprocess.run([sys.executable, "-m", "csctp", "--version"], capture_output=True, text=True, timeout=60)
     assert p.returncode == 0 and p.stdout.strip() == f"csctp {csctp.__version__}"
+
+
+@pytest.mark.nokernel
+def test_vm_run_relays_output_and_returns_the_status(capfd):
+    # a shell stands in for vng: it prints the guest's first line, output, and exits
+    argv = ["sh", "-c", f"echo '{testing.GUEST_UP.decode()}: kernel x'; echo out; echo err >&2; exit 4"]
+    rc = testing._boot_once(argv, dict(os.environ), boot_timeout=30, timeout=60)
+    out, err = capfd.readouterr()
+    assert rc == 4
+    assert "out" in out and "err" in err
+
+
+@pytest.mark.nokernel
+def test_a_boot_that_never_reaches_the_command_is_abandoned():
+    import time
+    t0 = time.monotonic()
+    rc = testing._boot_once(["sleep", "30"], dict(os.environ), boot_timeout=0.5, timeout=60)
+    assert rc is None
+    assert time.monotonic() - t0 < 10
+
+
+@pytest.mark.nokernel
+def test_a_vm_that_fails_before_booting_reports_its_status(capfd):
+    rc = testing._boot_once(["sh", "-c", "echo 'qemu: bad kernel' >&2; exit 3"], dict(os.environ),
+                            boot_timeout=30, timeout=60)
+    assert rc == 3
+    assert "before the guest came up" in capfd.readouterr().err
