@@ -1,4 +1,4 @@
-from csctp.includes.socket cimport msghdr, socklen_t
+from csctp.includes.socket cimport msghdr, socklen_t, sockaddr
 from csctp._addr cimport AddrList
 
 cdef class Socket:
@@ -16,3 +16,4 @@ cdef class Socket:
     cdef AddrList _pack(self, object addrs, str op)
 
 cdef int fileno_of(object sock) except -1
+cdef list walk_addrs(sockaddr *addrs, int n)

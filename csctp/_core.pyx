@@ -457,7 +457,7 @@ cdef class Socket:
         if n < 0:
             raise_errno("sctp_getpaddrs", err)
         try:
-            return _walk_addrs(addrs, n)
+            return walk_addrs(addrs, n)
         finally:
             if addrs != NULL:
                 sctp_freepaddrs(addrs)
@@ -474,7 +474,7 @@ cdef class Socket:
         if n < 0:
             raise_errno("sctp_getladdrs", err)
         try:
-            return _walk_addrs(addrs, n)
+            return walk_addrs(addrs, n)
         finally:
             if addrs != NULL:
                 sctp_freeladdrs(addrs)
@@ -856,7 +856,8 @@ cdef class Socket:
         return m
 
 
-cdef list _walk_addrs(sockaddr *addrs, int n):
+cdef list walk_addrs(sockaddr *addrs, int n):
+    """A packed sockaddr array (as sctp_getpaddrs/getladdrs return it) as address tuples."""
     cdef list out = []
     cdef char *p = <char *>addrs
     cdef int i, l

@@ -34,7 +34,7 @@ from csctp.includes.sctp cimport (
     sctp_sendmsg as c_sendmsg, sctp_send as c_send, sctp_recvmsg as c_recvmsg, sctp_recvv as c_recvv)
 from csctp._errors cimport raise_errno
 from csctp._addr cimport AddrList, pack, sockaddr_to_py, sockaddr_len
-from csctp._core cimport Socket, fileno_of
+from csctp._core cimport Socket, fileno_of, walk_addrs
 from csctp._message cimport SndRcvInfo, RcvInfo, NxtInfo, SndInfo, PrInfo, AuthInfo
 
 
@@ -111,19 +111,6 @@ def sctp_peeloff_flags(sock, sctp_assoc_t assoc_id, unsigned int flags):
     return nfd
 
 
-cdef list _addrs_list(sockaddr *addrs, int n):
-    cdef list out = []
-    cdef char *p = <char *>addrs
-    cdef int i, l
-    for i in range(n):
-        l = sockaddr_len(<sockaddr *>p)
-        if l == 0:
-            break
-        out.append(sockaddr_to_py(<sockaddr *>p, l))
-        p += l
-    return out
-
-
 def sctp_getpaddrs(sock, sctp_assoc_t assoc_id=0):
     """``sctp_getpaddrs`` + ``sctp_freepaddrs``: the peer addresses of an association."""
     cdef int fd = fileno_of(sock), n, err
@@ -134,7 +121,7 @@ def sctp_getpaddrs(sock, sctp_assoc_t assoc_id=0):
     if n < 0:
         raise_errno("sctp_getpaddrs", err)
     try:
-        return _addrs_list(addrs, n)
+        return walk_addrs(addrs, n)
     finally:
         if addrs != NULL:
             c_freepaddrs(addrs)
@@ -150,7 +137,7 @@ def sctp_getladdrs(sock, sctp_assoc_t assoc_id=0):
     if n < 0:
         raise_errno("sctp_getladdrs", err)
     try:
-        return _addrs_list(addrs, n)
+        return walk_addrs(addrs, n)
     finally:
         if addrs != NULL:
             c_freeladdrs(addrs)

@@ -138,6 +138,8 @@ def sysctl():
             saved.setdefault(path, f.read())
         with open(path, "w") as f:
             f.write(str(value))
+        with open(path) as f:      # the kernel may refuse a value silently: check it took
+            assert f.read().strip() == str(value), f"net.sctp.{name} did not take {value!r}"
 
     yield set_
     for path, old in saved.items():

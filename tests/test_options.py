@@ -80,27 +80,6 @@ def make_pair(sockets):
     return make
 
 
-@pytest.fixture
-def sysctl():
-    """Set net.sctp.* sysctls for one test (the suite runs as root in the test VM); restored after."""
-    saved = {}
-
-    def set_(name, value):
-        path = f"/proc/sys/net/sctp/{name}"
-        with open(path) as f:
-            old = f.read().strip()
-        saved.setdefault(path, old)
-        with open(path, "w") as f:
-            f.write(str(value))
-        with open(path) as f:
-            assert f.read().strip() == str(value)
-
-    yield set_
-    for path, old in saved.items():
-        with open(path, "w") as f:
-            f.write(old)
-
-
 def recv_pieces(sock, limit=200):
     """Receive until end of record; returns the list of Messages (bounded)."""
     out = []
