@@ -45,6 +45,14 @@ __all__ += ["Association", "AssociationClosed", "InStream", "Listener", "OutStre
             "connect", "listen"]
 
 # ---- batch I/O (recvmmsg / sendmmsg), issue 4 ----
-from csctp._batch import BatchPool, Batch, BatchMessage, send_batch  # noqa: E402
+# Loaded on first use: csctp._batch needs numpy, whose import (and BLAS
+# threads) would otherwise be paid by every `import csctp`.
+_BATCH_NAMES = ("BatchPool", "Batch", "BatchMessage", "send_batch")
+__all__ += list(_BATCH_NAMES)
 
-__all__ += ["BatchPool", "Batch", "BatchMessage", "send_batch"]
+
+def __getattr__(name: str):
+    if name in _BATCH_NAMES:
+        from csctp import _batch
+        return getattr(_batch, name)
+    raise AttributeError(f"module 'csctp' has no attribute {name!r}")

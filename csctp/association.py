@@ -22,7 +22,7 @@ import struct
 from typing import (TYPE_CHECKING, Any, Deque, Dict, Iterator, List, Literal, Optional, Sequence, Tuple, Union,
                     overload)
 
-from csctp import _batch, _notify, _options, constants as C
+from csctp import _notify, _options, constants as C
 from csctp._addr import parse as _parse_addrs
 from csctp._core import Socket
 from csctp._message import Message
@@ -216,6 +216,7 @@ class _Receiver:
         ``copy()`` keeps a message).  Notifications stay in the batch, flagged.
         """
         if self._pool is None or self._pool.max_messages < max_messages:
+            from csctp import _batch      # numpy, loaded on first use
             self._pool = _batch.BatchPool(max_messages=max_messages)
         return self._pool.recv(self._sock)
 
@@ -344,6 +345,7 @@ class Association(_Receiver):
         Fewer than ``len(buffers)`` means the send buffer filled up
         (non-blocking): resend the rest.
         """
+        from csctp import _batch
         n: int = _batch.send_batch(self._sock, buffers, streams=streams, ppids=ppids, flags=flags)
         return n
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import socket as _socket
 from typing import Any, Iterator, List, Optional, Tuple
 
-from csctp import _batch, _notify, _options, constants as C
+from csctp import _notify, _options, constants as C
 from csctp._core import Socket
 from csctp._message import Message
 from csctp.association import Address, Association, _configure, _family_of, _Receiver, _send_flags
@@ -147,6 +147,7 @@ class Endpoint(_Receiver):
 
         Returns how many were sent (fewer when a non-blocking send buffer filled up).
         """
+        from csctp import _batch
         n: int = _batch.send_batch(self._sock, buffers, streams=streams, ppids=ppids, flags=flags,
                                    assoc_ids=assoc_ids)
         return n
