@@ -111,7 +111,8 @@ test-wheel: system-deps
 	if [ -d examples ]; then cp -r examples $(WHEEL_RUN)/; fi
 	cd $(WHEEL_RUN) && PATH="$(WHEEL_VENV)/bin:$$PATH" CSCTP_EXPECT_INSTALLED=1 \
 	    $(WPY) -m csctp.testing -- sh wheel-smoke.sh $(PYTEST_ARGS) 2>&1 | tee $(WHEEL_RUN)/test-wheel.log
-	grep -E '^csctp [^ ]+ from $(WHEEL_VENV)/lib/python[0-9.]+/site-packages/csctp: ' $(WHEEL_RUN)/test-wheel.log
+	@# proof the installed wheel was tested: wheel-smoke's line (printed even with pytest -q)
+	grep -E '^wheel-smoke: csctp [^ ]+ .*, package $(WHEEL_VENV)/lib/python[0-9.]+/site-packages/csctp/__init__.py$$' $(WHEEL_RUN)/test-wheel.log
 
 # ---- benchmarks (bench/README.md) ---------------------------------------------
 # Not part of `make test`: the side-by-side runner (bench/run.py), its C
