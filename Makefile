@@ -124,7 +124,8 @@ BENCH_ARGS ?=
 BENCH_C := bench/c/bin/sctpbench
 # the VM cannot see the host: record its CPU and load average in the results
 BENCH_ENV = CSCTP_BENCH_HOST_LOADAVG="$$(cut -d' ' -f1-3 /proc/loadavg)" \
-	CSCTP_BENCH_HOST_CPU="$$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
+	CSCTP_BENCH_HOST_CPU="$$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')" \
+	CSCTP_BENCH_HOST_CPUS="$$(nproc)"
 
 $(VENV)/.bench-deps: requirements/bench.txt $(VENV)/.python-deps
 	$(VPY) -m pip install -q -r requirements/bench.txt

@@ -15,6 +15,8 @@ cdef class BatchPool:
     cdef unsigned long long _generation  # bumped by every recv: older batches are stale
     cdef bint _open_piece                # the last message received had no MSG_EOR
     cdef bint _busy                      # a recv is in its system call (GIL released)
+    cdef unsigned int _dirty             # headers [0, _dirty) need re-arming before the next recvmmsg
+    cdef int _armed_names                # want_addresses the headers are armed for (-1: none yet)
     # per-message metadata, preallocated numpy arrays and their data pointers
     cdef readonly dict _arrays
     cdef uint32_t *_lengths
@@ -34,6 +36,7 @@ cdef class BatchPool:
     cdef uint16_t *_nxt_flags
 
     cdef int _recvmmsg(self, int fd, unsigned int n, int rflags, double timeout, bint want_addresses) except -1
+    cdef void _arm(self, unsigned int upto, bint want_addresses) noexcept
 
 
 cdef class Batch:

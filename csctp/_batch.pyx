@@ -60,12 +60,11 @@ from cpython.bytes cimport PyBytes_FromStringAndSize, PyBytes_AS_STRING
 from cpython.exc cimport PyErr_CheckSignals
 from cpython.mem cimport PyMem_Malloc, PyMem_Free
 from cpython.memoryview cimport PyMemoryView_FromObject
-from posix.time cimport clock_gettime, CLOCK_MONOTONIC, timespec as posix_timespec
 
 from csctp.includes.socket cimport *
 from csctp.includes.sctp cimport *
 from csctp._errors cimport raise_errno
-from csctp._core cimport Socket, fileno_of
+from csctp._core cimport Socket, fileno_of, wait_fd
 from csctp._addr cimport sockaddr_to_py
 
 import numpy as np
@@ -88,12 +87,6 @@ _ARRAY_SPECS = (
 )
 
 
-cdef inline double _now() noexcept nogil:
-    cdef posix_timespec ts
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return ts.tv_sec + ts.tv_nsec * 1e-9
-
-
 cdef inline void *_addr_of(object arr):
     return <void *><uintptr_t>arr.__array_interface__["data"][0]
 
@@ -114,38 +107,6 @@ cdef double _timeout_of(object sock) except? -2.0:
     except AttributeError:
         return -1.0
     return -1.0 if t is None else float(t)
-
-
-cdef int _wait_fd(int fd, short events, double timeout, double *deadline, str op) except -1:
-    """After EAGAIN: 0 when *fd* is ready, 1 when the deadline passed.
-
-    Raises BlockingIOError straight away on a non-blocking socket (timeout <= 0).
-    """
-    cdef pollfd p
-    cdef int rc, ms, err
-    cdef double left
-    if timeout <= 0.0:
-        raise BlockingIOError(EAGAIN, f"{op}: resource temporarily unavailable (non-blocking socket)")
-    if deadline[0] == 0.0:
-        deadline[0] = _now() + timeout
-    while True:
-        left = deadline[0] - _now()
-        if left <= 0:
-            return 1
-        ms = <int>(left * 1000.0) + 1
-        p.fd = fd
-        p.events = events
-        p.revents = 0
-        with nogil:
-            rc = poll(&p, 1, ms)
-            err = errno
-        if rc > 0:
-            return 0
-        if rc < 0:
-            if err == EINTR:
-                PyErr_CheckSignals()
-                continue
-            raise_errno(f"{op}: poll", err)
 
 
 cdef inline void _parse_one(BatchPool pool, Py_ssize_t i) noexcept:
@@ -273,6 +234,8 @@ cdef class BatchPool:
         self._exports = 0
         self._generation = 0
         self._open_piece = False
+        self._dirty = 0
+        self._armed_names = -1
 
     def __dealloc__(self):
         PyMem_Free(self._hdrs)
@@ -352,35 +315,49 @@ cdef class BatchPool:
             self._open_piece = not (self._msg_flags[k - 1] & MSG_EOR)
         return b
 
+    cdef void _arm(self, unsigned int upto, bint want_addresses) noexcept:
+        """(Re)set headers [0, upto): the kernel rewrites the lengths and flags of those it fills."""
+        cdef unsigned int i
+        cdef msghdr *m
+        for i in range(upto):
+            m = &self._hdrs[i].msg_hdr
+            if want_addresses:
+                m.msg_name = &self._names[i]
+                m.msg_namelen = sizeof(sockaddr_storage)
+            else:
+                m.msg_name = NULL
+                m.msg_namelen = 0
+            m.msg_iov = &self._iovs[i]
+            m.msg_iovlen = 1
+            m.msg_control = self._cbufs + i * self._cspace
+            m.msg_controllen = self._cspace
+            m.msg_flags = 0
+            self._hdrs[i].msg_len = 0
+
     cdef int _recvmmsg(self, int fd, unsigned int n, int rflags, double timeout, bint want_addresses) except -1:
         cdef double deadline = 0.0
-        cdef Py_ssize_t i
         cdef int r, err
-        cdef msghdr *m
+        # Only the headers the last call filled are re-armed: with small batches (a receiver
+        # faster than its sender gets 1-2 messages a call) re-arming all slots every call
+        # would cost more than parsing what arrived.
+        if self._armed_names != <int>want_addresses:
+            self._arm(self.max_messages, want_addresses)
+            self._armed_names = want_addresses
+        elif self._dirty:
+            self._arm(self._dirty, want_addresses)
+        self._dirty = 0
         while True:
-            for i in range(n):
-                m = &self._hdrs[i].msg_hdr
-                if want_addresses:
-                    m.msg_name = &self._names[i]
-                    m.msg_namelen = sizeof(sockaddr_storage)
-                else:
-                    m.msg_name = NULL
-                    m.msg_namelen = 0
-                m.msg_iov = &self._iovs[i]
-                m.msg_iovlen = 1
-                m.msg_control = self._cbufs + i * self._cspace
-                m.msg_controllen = self._cspace
-                m.msg_flags = 0
-                self._hdrs[i].msg_len = 0
             with nogil:
                 r = recvmmsg(fd, self._hdrs, n, rflags, NULL)
                 err = errno
             if r >= 0:
+                self._dirty = <unsigned int>r
                 break
+            self._arm(n, want_addresses)      # a failed call may have touched the first header
             if err == EINTR:
                 PyErr_CheckSignals()
             elif err == EAGAIN:
-                if _wait_fd(fd, POLLIN, timeout, &deadline, "recvmmsg"):
+                if wait_fd(fd, POLLIN, timeout, &deadline, "recvmmsg"):
                     raise TimeoutError(f"recvmmsg: timed out after {timeout:g} s")
             else:
                 raise_errno("recvmmsg", err)
@@ -448,7 +425,7 @@ cdef Py_ssize_t _recv_rest(object sock, list parts, Py_ssize_t total, Py_ssize_t
             if err == EINTR:
                 PyErr_CheckSignals()
             elif err == EAGAIN:
-                if _wait_fd(fd, POLLIN, timeout, &deadline, "BatchPool.complete: recvmsg"):
+                if wait_fd(fd, POLLIN, timeout, &deadline, "BatchPool.complete: recvmsg"):
                     raise TimeoutError(f"BatchPool.complete: recvmsg timed out after {timeout:g} s")
             else:
                 raise_errno("BatchPool.complete: recvmsg", err)
@@ -933,7 +910,7 @@ def send_batch(sock, buffers, streams=None, ppids=None, flags=None, assoc_ids=No
             elif err == EAGAIN:
                 if total and timeout <= 0.0:
                     break                       # partial on a non-blocking socket: report it
-                if _wait_fd(fd, POLLOUT, timeout, &deadline, "sendmmsg"):
+                if wait_fd(fd, POLLOUT, timeout, &deadline, "sendmmsg"):
                     if total:
                         break
                     raise TimeoutError(f"sendmmsg: timed out after {timeout:g} s")

@@ -1,4 +1,5 @@
 from csctp.includes.socket cimport msghdr, socklen_t, sockaddr
+from csctp.includes.sctp cimport sctp_assoc_t
 from csctp._addr cimport AddrList
 
 cdef class Socket:
@@ -17,3 +18,5 @@ cdef class Socket:
 
 cdef int fileno_of(object sock) except -1
 cdef list walk_addrs(sockaddr *addrs, int n)
+cdef list get_addrs(int fd, sctp_assoc_t aid, bint peer)
+cdef int wait_fd(int fd, short events, double timeout, double *deadline, str op) except -1

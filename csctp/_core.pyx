@@ -243,32 +243,10 @@ cdef class Socket:
 
     cdef int _wait(self, short events, str op, double *deadline) except -1:
         """After EAGAIN: wait for *events* until the deadline, or raise."""
-        cdef pollfd p
-        cdef int rc, ms, err
-        cdef double left
-        if self._timeout <= 0.0:
-            # 0: non-blocking by request; < 0: the descriptor was made non-blocking behind our back
-            raise BlockingIOError(EAGAIN, f"{op}: resource temporarily unavailable (non-blocking socket)")
-        if deadline[0] == 0.0:
-            deadline[0] = _now() + self._timeout
-        while True:
-            left = deadline[0] - _now()
-            if left <= 0:
-                raise TimeoutError(f"{op}: timed out after {self._timeout:g} s")
-            ms = <int>(left * 1000.0) + 1
-            p.fd = self._fd
-            p.events = events
-            p.revents = 0
-            with nogil:
-                rc = poll(&p, 1, ms)
-                err = errno
-            if rc > 0:
-                return 0
-            if rc < 0:
-                if err == EINTR:
-                    PyErr_CheckSignals()
-                    continue
-                raise_errno(f"{op}: poll", err)
+        # timeout 0: non-blocking by request; < 0: the descriptor was made non-blocking behind our back
+        if wait_fd(self._fd, events, self._timeout, deadline, op):
+            raise TimeoutError(f"{op}: timed out after {self._timeout:g} s")
+        return 0
 
     cdef Py_ssize_t _sendmsg(self, msghdr *msg, int flags, str op) except -1:
         cdef Py_ssize_t n
@@ -447,37 +425,15 @@ cdef class Socket:
 
     def getpaddrs(self, assoc_id=0):
         """``sctp_getpaddrs``: the peer's addresses for *assoc_id* (0 on a one-to-one socket)."""
-        cdef sockaddr *addrs = NULL
-        cdef int n, err
         cdef sctp_assoc_t aid = <sctp_assoc_t>as_int(assoc_id, "sctp_getpaddrs: assoc_id", ASSOC_MIN, INT_MAX)
         self._check_open("sctp_getpaddrs")
-        with nogil:
-            n = sctp_getpaddrs(self._fd, aid, &addrs)
-            err = errno
-        if n < 0:
-            raise_errno("sctp_getpaddrs", err)
-        try:
-            return walk_addrs(addrs, n)
-        finally:
-            if addrs != NULL:
-                sctp_freepaddrs(addrs)
+        return get_addrs(self._fd, aid, True)
 
     def getladdrs(self, assoc_id=0):
         """``sctp_getladdrs``: the local addresses (of *assoc_id*, or of the endpoint for 0)."""
-        cdef sockaddr *addrs = NULL
-        cdef int n, err
         cdef sctp_assoc_t aid = <sctp_assoc_t>as_int(assoc_id, "sctp_getladdrs: assoc_id", ASSOC_MIN, INT_MAX)
         self._check_open("sctp_getladdrs")
-        with nogil:
-            n = sctp_getladdrs(self._fd, aid, &addrs)
-            err = errno
-        if n < 0:
-            raise_errno("sctp_getladdrs", err)
-        try:
-            return walk_addrs(addrs, n)
-        finally:
-            if addrs != NULL:
-                sctp_freeladdrs(addrs)
+        return get_addrs(self._fd, aid, False)
 
     def getsockname(self):
         cdef sockaddr_storage ss
@@ -839,11 +795,9 @@ cdef class Socket:
         cdef Message m = self.recv(0, flags)
         cdef list parts
         cdef Py_ssize_t total
-        if m.eor or not m.data or m.is_notification and m.eor:
-            return m
         parts = [m.data]
         total = len(m.data)
-        while not m.eor:
+        while not m.eor and m.data:
             m = self.recv(0, flags)
             if not m.data:
                 break
@@ -852,7 +806,8 @@ cdef class Socket:
                 parts.append(m.data)
         if total > limit:
             raise ValueError(f"recv_whole: message of {total} bytes exceeds max_size={max_size} (discarded)")
-        m.data = b"".join(parts)
+        if len(parts) > 1:
+            m.data = b"".join(parts)
         return m
 
 
@@ -868,3 +823,60 @@ cdef list walk_addrs(sockaddr *addrs, int n):
         out.append(sockaddr_to_py(<sockaddr *>p, l))
         p += l
     return out
+
+
+cdef list get_addrs(int fd, sctp_assoc_t aid, bint peer):
+    """``sctp_getpaddrs`` (*peer*) or ``sctp_getladdrs`` and the matching free, as address tuples."""
+    cdef sockaddr *addrs = NULL
+    cdef int n, err
+    with nogil:
+        if peer:
+            n = sctp_getpaddrs(fd, aid, &addrs)
+        else:
+            n = sctp_getladdrs(fd, aid, &addrs)
+        err = errno
+    if n < 0:
+        raise_errno("sctp_getpaddrs" if peer else "sctp_getladdrs", err)
+    try:
+        return walk_addrs(addrs, n)
+    finally:
+        if addrs != NULL:
+            if peer:
+                sctp_freepaddrs(addrs)
+            else:
+                sctp_freeladdrs(addrs)
+
+
+cdef int wait_fd(int fd, short events, double timeout, double *deadline, str op) except -1:
+    """After EAGAIN on *fd*: 0 when it is ready for *events*, 1 when *deadline* passed.
+
+    *timeout* follows csctp's convention (< 0 blocking, 0 non-blocking, > 0
+    seconds); a blocking or non-blocking one raises BlockingIOError straight
+    away: EAGAIN there means the descriptor is non-blocking.  *deadline* is
+    set on the first call (0.0 = not yet) and kept across retries.
+    """
+    cdef pollfd p
+    cdef int rc, ms, err
+    cdef double left
+    if timeout <= 0.0:
+        raise BlockingIOError(EAGAIN, f"{op}: resource temporarily unavailable (non-blocking socket)")
+    if deadline[0] == 0.0:
+        deadline[0] = _now() + timeout
+    while True:
+        left = deadline[0] - _now()
+        if left <= 0:
+            return 1
+        ms = <int>(left * 1000.0) + 1
+        p.fd = fd
+        p.events = events
+        p.revents = 0
+        with nogil:
+            rc = poll(&p, 1, ms)
+            err = errno
+        if rc > 0:
+            return 0
+        if rc < 0:
+            if err == EINTR:
+                PyErr_CheckSignals()
+                continue
+            raise_errno(f"{op}: poll", err)

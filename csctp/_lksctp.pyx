@@ -21,6 +21,7 @@ Two calls are made to the kernel directly instead of through libsctp:
 from libc.errno cimport errno, EINTR
 from libc.string cimport memset, memcpy
 from libc.stdint cimport uint16_t, uint32_t
+from libc.limits cimport INT_MIN, INT_MAX
 from cpython.buffer cimport PyObject_GetBuffer, PyBuffer_Release, PyBUF_SIMPLE
 from cpython.exc cimport PyErr_CheckSignals
 
@@ -29,12 +30,11 @@ from csctp.includes.sctp cimport (
     sctp_assoc_t, sctp_sndrcvinfo, sctp_recvv_rn, sctp_nxtinfo, csctp_peeloff_flags,
     SCTP_RECVV_NOINFO, SCTP_RECVV_RCVINFO, SCTP_RECVV_NXTINFO, SCTP_RECVV_RN,
     sctp_bindx as c_bindx, sctp_connectx as c_connectx, sctp_peeloff as c_peeloff,
-    sctp_getpaddrs as c_getpaddrs, sctp_freepaddrs as c_freepaddrs,
-    sctp_getladdrs as c_getladdrs, sctp_freeladdrs as c_freeladdrs,
     sctp_sendmsg as c_sendmsg, sctp_send as c_send, sctp_recvmsg as c_recvmsg, sctp_recvv as c_recvv)
 from csctp._errors cimport raise_errno
-from csctp._addr cimport AddrList, pack, sockaddr_to_py, sockaddr_len
-from csctp._core cimport Socket, fileno_of, walk_addrs
+from csctp._addr cimport AddrList, pack, sockaddr_to_py
+from csctp._core cimport Socket, fileno_of, get_addrs
+from csctp._convert cimport as_int
 from csctp._message cimport SndRcvInfo, RcvInfo, NxtInfo, SndInfo, PrInfo, AuthInfo
 
 
@@ -54,6 +54,10 @@ cdef inline uint16_t _u16(object v, str what) except? 0xFFFF:
     return <uint16_t>v
 
 
+cdef inline sctp_assoc_t _aid(object v, str op) except? -1:
+    return <sctp_assoc_t>as_int(v, f"{op}: assoc_id", INT_MIN, INT_MAX)
+
+
 cdef int _buffer(object obj, Py_buffer *view, str op) except -1:
     try:
         PyObject_GetBuffer(obj, view, PyBUF_SIMPLE)
@@ -62,12 +66,13 @@ cdef int _buffer(object obj, Py_buffer *view, str op) except -1:
     return 0
 
 
-def sctp_bindx(sock, addrs, int flags):
+def sctp_bindx(sock, addrs, flags):
     """``sctp_bindx(sd, addrs, addrcnt, flags)``: add (``SCTP_BINDX_ADD_ADDR``) or remove local addresses."""
     cdef int fd = fileno_of(sock), rc, err
+    cdef int f = <int>as_int(flags, "sctp_bindx: flags", INT_MIN, INT_MAX)
     cdef AddrList al = pack(addrs)
     with nogil:
-        rc = c_bindx(fd, al.ptr(), al.count, flags)
+        rc = c_bindx(fd, al.ptr(), al.count, f)
         err = errno
     if rc < 0:
         raise_errno(f"sctp_bindx({addrs!r})", err)
@@ -89,58 +94,39 @@ def sctp_connectx(sock, addrs):
         PyErr_CheckSignals()
 
 
-def sctp_peeloff(sock, sctp_assoc_t assoc_id):
+def sctp_peeloff(sock, assoc_id):
     """``sctp_peeloff``: branch an association off a one-to-many socket; returns the new descriptor."""
     cdef int fd = fileno_of(sock), nfd, err
+    cdef sctp_assoc_t aid = _aid(assoc_id, "sctp_peeloff")
     with nogil:
-        nfd = c_peeloff(fd, assoc_id)
+        nfd = c_peeloff(fd, aid)
         err = errno
     if nfd < 0:
         raise_errno(f"sctp_peeloff(assoc_id={assoc_id})", err)
     return nfd
 
 
-def sctp_peeloff_flags(sock, sctp_assoc_t assoc_id, unsigned int flags):
+def sctp_peeloff_flags(sock, assoc_id, flags):
     """``sctp_peeloff_flags``: like :func:`sctp_peeloff` with ``SOCK_NONBLOCK``/``SOCK_CLOEXEC`` flags."""
     cdef int fd = fileno_of(sock), nfd, err
+    cdef sctp_assoc_t aid = _aid(assoc_id, "sctp_peeloff_flags")
+    cdef unsigned int f = _u32(flags, "sctp_peeloff_flags: flags")
     with nogil:
-        nfd = csctp_peeloff_flags(fd, assoc_id, flags)
+        nfd = csctp_peeloff_flags(fd, aid, f)
         err = errno
     if nfd < 0:
         raise_errno(f"sctp_peeloff_flags(assoc_id={assoc_id})", err)
     return nfd
 
 
-def sctp_getpaddrs(sock, sctp_assoc_t assoc_id=0):
+def sctp_getpaddrs(sock, assoc_id=0):
     """``sctp_getpaddrs`` + ``sctp_freepaddrs``: the peer addresses of an association."""
-    cdef int fd = fileno_of(sock), n, err
-    cdef sockaddr *addrs = NULL
-    with nogil:
-        n = c_getpaddrs(fd, assoc_id, &addrs)
-        err = errno
-    if n < 0:
-        raise_errno("sctp_getpaddrs", err)
-    try:
-        return walk_addrs(addrs, n)
-    finally:
-        if addrs != NULL:
-            c_freepaddrs(addrs)
+    return get_addrs(fileno_of(sock), _aid(assoc_id, "sctp_getpaddrs"), True)
 
 
-def sctp_getladdrs(sock, sctp_assoc_t assoc_id=0):
+def sctp_getladdrs(sock, assoc_id=0):
     """``sctp_getladdrs`` + ``sctp_freeladdrs``: the local addresses of an association or endpoint."""
-    cdef int fd = fileno_of(sock), n, err
-    cdef sockaddr *addrs = NULL
-    with nogil:
-        n = c_getladdrs(fd, assoc_id, &addrs)
-        err = errno
-    if n < 0:
-        raise_errno("sctp_getladdrs", err)
-    try:
-        return walk_addrs(addrs, n)
-    finally:
-        if addrs != NULL:
-            c_freeladdrs(addrs)
+    return get_addrs(fileno_of(sock), _aid(assoc_id, "sctp_getladdrs"), False)
 
 
 def sctp_sendmsg(sock, data, to=None, ppid=0, flags=0, stream=0, timetolive=0, context=0):
@@ -173,16 +159,17 @@ def sctp_sendmsg(sock, data, to=None, ppid=0, flags=0, stream=0, timetolive=0, c
         PyBuffer_Release(&view)
 
 
-def sctp_send(sock, data, SndRcvInfo sinfo=None, int flags=0):
+def sctp_send(sock, data, SndRcvInfo sinfo=None, flags=0):
     """``sctp_send``: send one message described by a :class:`SndRcvInfo` (or none); returns bytes sent."""
     cdef int fd = fileno_of(sock), err, n
     cdef Py_buffer view
     cdef const sctp_sndrcvinfo *si = NULL if sinfo is None else &sinfo.c
+    cdef int f = <int>as_int(flags, "sctp_send: flags", INT_MIN, INT_MAX)
     _buffer(data, &view, "sctp_send")
     try:
         while True:
             with nogil:
-                n = c_send(fd, view.buf, view.len, si, flags)
+                n = c_send(fd, view.buf, view.len, si, f)
                 err = errno
             if n >= 0:
                 return n
@@ -193,7 +180,7 @@ def sctp_send(sock, data, SndRcvInfo sinfo=None, int flags=0):
         PyBuffer_Release(&view)
 
 
-def sctp_recvmsg(sock, Py_ssize_t bufsize=65536, int flags=0):
+def sctp_recvmsg(sock, bufsize=65536, flags=0):
     """``sctp_recvmsg``: ``(data, from_address, SndRcvInfo or None, msg_flags)``.
 
     libsctp fills the SNDRCV structure only when the deprecated ``data_io``
@@ -205,17 +192,17 @@ def sctp_recvmsg(sock, Py_ssize_t bufsize=65536, int flags=0):
     cdef sockaddr_storage ss
     cdef socklen_t sl
     cdef SndRcvInfo info = SndRcvInfo.__new__(SndRcvInfo)
-    if bufsize <= 0 or bufsize > (1 << 30):
-        raise ValueError(f"sctp_recvmsg: bufsize must be in 1..2**30, got {bufsize}")
-    buf = bytearray(bufsize)
+    cdef Py_ssize_t size = <Py_ssize_t>as_int(bufsize, "sctp_recvmsg: bufsize", 1, 1 << 30)
+    cdef int f = <int>as_int(flags, "sctp_recvmsg: flags", INT_MIN, INT_MAX)
+    buf = bytearray(size)
     cdef char *bp = <char *>buf
     while True:
         # libsctp copies the SNDRCV cmsg only if one arrived: a sentinel tells "absent" from zeros
         memset(&info.c, 0xFF, sizeof(sctp_sndrcvinfo))
         sl = sizeof(ss)
-        mflags = flags
+        mflags = f
         with nogil:
-            n = c_recvmsg(fd, bp, bufsize, <sockaddr *>&ss, &sl, &info.c, &mflags)
+            n = c_recvmsg(fd, bp, size, <sockaddr *>&ss, &sl, &info.c, &mflags)
             err = errno
         if n >= 0:
             break
@@ -226,7 +213,7 @@ def sctp_recvmsg(sock, Py_ssize_t bufsize=65536, int flags=0):
     return bytes(buf[:n]), sockaddr_to_py(<sockaddr *>&ss, sl), (None if absent else info), mflags
 
 
-def sctp_sendv(sock, buffers, addrs=None, info=None, int flags=0):
+def sctp_sendv(sock, buffers, addrs=None, info=None, flags=0):
     """``sctp_sendv``: send one message gathered from *buffers*, with RFC 6458 send info.
 
     *info* is ``None``, a :class:`SndInfo`, :class:`PrInfo`, :class:`AuthInfo`,
@@ -269,7 +256,7 @@ def sctp_sendv(sock, buffers, addrs=None, info=None, int flags=0):
             s.detach()      # the caller owns the descriptor
 
 
-def sctp_recvv(sock, Py_ssize_t bufsize=65536, int flags=0):
+def sctp_recvv(sock, bufsize=65536, flags=0):
     """``sctp_recvv``: ``(data, from_address, RcvInfo or None, NxtInfo or None, msg_flags)``.
 
     RCVINFO comes with ``SCTP_RECVRCVINFO`` on (csctp sockets have it on),
@@ -284,16 +271,16 @@ def sctp_recvv(sock, Py_ssize_t bufsize=65536, int flags=0):
     cdef sctp_recvv_rn rn
     cdef RcvInfo ri = None
     cdef NxtInfo ni = None
-    if bufsize <= 0 or bufsize > (1 << 30):
-        raise ValueError(f"sctp_recvv: bufsize must be in 1..2**30, got {bufsize}")
-    buf = bytearray(bufsize)
+    cdef Py_ssize_t size = <Py_ssize_t>as_int(bufsize, "sctp_recvv: bufsize", 1, 1 << 30)
+    cdef int f = <int>as_int(flags, "sctp_recvv: flags", INT_MIN, INT_MAX)
+    buf = bytearray(size)
     iov.iov_base = <char *>buf
-    iov.iov_len = bufsize
+    iov.iov_len = size
     while True:
         sl = sizeof(ss)
         infolen = sizeof(rn)
         infotype = SCTP_RECVV_NOINFO
-        mflags = flags
+        mflags = f
         with nogil:
             n = c_recvv(fd, &iov, 1, <sockaddr *>&ss, &sl, &rn, &infolen, &infotype, &mflags)
             err = errno

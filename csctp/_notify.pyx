@@ -22,6 +22,7 @@ from libc.errno cimport ENOPROTOOPT, EINVAL
 from libc.errno cimport errno
 from libc.string cimport memcpy, memset
 from libc.stdint cimport uint8_t, uint16_t, uint32_t, int32_t
+from libc.limits cimport INT_MIN, INT_MAX
 from cpython.buffer cimport PyObject_GetBuffer, PyBuffer_Release, PyBUF_SIMPLE
 from cpython.bytes cimport PyBytes_FromStringAndSize
 
@@ -34,6 +35,7 @@ from csctp.includes.sctp cimport (
     CSCTP_STREAM_RESET_EVENT, CSCTP_ASSOC_RESET_EVENT, CSCTP_STREAM_CHANGE_EVENT,
     CSCTP_SEND_FAILED_EVENT)
 from csctp._core cimport fileno_of
+from csctp._convert cimport as_int
 from csctp._errors cimport raise_errno
 from csctp._addr cimport sockaddr_to_py
 from csctp._errors import UnsupportedOption
@@ -589,7 +591,7 @@ def _subscribe_legacy(sock, *kinds, bint on=True):
     return size
 
 
-def subscribe(sock, *kinds, bint on=True, sctp_assoc_t assoc_id=0):
+def subscribe(sock, *kinds, on=True, assoc_id=0):
     """Turn notifications of the given kinds on (or off with ``on=False``).
 
     *sock*: a ``csctp.Socket``, a ``socket.socket`` or a file descriptor.
@@ -605,6 +607,7 @@ def subscribe(sock, *kinds, bint on=True, sctp_assoc_t assoc_id=0):
     structure, which is socket-wide.
     """
     cdef int fd = fileno_of(sock)
+    cdef sctp_assoc_t aid = <sctp_assoc_t>as_int(assoc_id, "subscribe: assoc_id", INT_MIN, INT_MAX)
     cdef sctp_event ev
     cdef int rc, err, i, n
     cdef list types = [_kind_type(k, "subscribe") for k in kinds]
@@ -613,7 +616,7 @@ def subscribe(sock, *kinds, bint on=True, sctp_assoc_t assoc_id=0):
         raise ValueError("subscribe: name at least one notification kind")
     for i in range(n):
         memset(&ev, 0, sizeof(ev))
-        ev.se_assoc_id = assoc_id
+        ev.se_assoc_id = aid
         ev.se_type = <uint16_t><int>types[i]
         ev.se_on = 1 if on else 0
         with nogil:
@@ -621,15 +624,16 @@ def subscribe(sock, *kinds, bint on=True, sctp_assoc_t assoc_id=0):
             err = errno
         if rc == 0:
             continue
-        if i == 0 and (err == ENOPROTOOPT or (err == EINVAL and assoc_id == 0)):
+        if i == 0 and (err == ENOPROTOOPT or (err == EINVAL and aid == 0)):
             _subscribe_legacy(fd, *types, on=on)
             return
         raise_errno(f"subscribe({_kname(types[i])!r}): setsockopt(SCTP_EVENT)", err)
 
 
-def subscribed(sock, kind, sctp_assoc_t assoc_id=0):
+def subscribed(sock, kind, assoc_id=0):
     """True when notifications of *kind* are on (``getsockopt(SCTP_EVENT)``; legacy fallback)."""
     cdef int fd = fileno_of(sock)
+    cdef sctp_assoc_t aid = <sctp_assoc_t>as_int(assoc_id, "subscribed: assoc_id", INT_MIN, INT_MAX)
     cdef int t = _kind_type(kind, "subscribed")
     cdef sctp_event ev
     cdef socklen_t sl = sizeof(ev)
@@ -637,7 +641,7 @@ def subscribed(sock, kind, sctp_assoc_t assoc_id=0):
     cdef socklen_t size = 0
     cdef int rc, err
     memset(&ev, 0, sizeof(ev))
-    ev.se_assoc_id = assoc_id
+    ev.se_assoc_id = aid
     ev.se_type = <uint16_t>t
     with nogil:
         rc = getsockopt(fd, SOL_SCTP, SCTP_EVENT, &ev, &sl)

@@ -39,6 +39,7 @@ from csctp.includes.socket cimport (
     sockaddr, sockaddr_storage, socklen_t, getsockopt, setsockopt, htonl, ntohl)
 from csctp.includes.sctp cimport *
 from csctp._core cimport fileno_of
+from csctp._convert cimport as_int
 from csctp._addr cimport AddrList, pack, sockaddr_to_py
 from csctp._errors cimport raise_errno
 from csctp._errors import UnsupportedOption
@@ -125,11 +126,10 @@ AssocStats.__doc__ = ("SCTP_GET_ASSOC_STATS: per-association counters (packets, 
 # ---- validation -------------------------------------------------------------
 
 cdef object _int(object v, str what, long long lo, long long hi):
-    if type(v) is bool or not isinstance(v, int):
-        raise TypeError(f"{what} must be an int, got {type(v).__name__}")
-    if v < lo or v > hi:
-        raise ValueError(f"{what} must be in {lo}..{hi}, got {v!r}")
-    return v
+    # as the core's checks (numpy integers and IntEnums accepted), but a bool is not a number here
+    if type(v) is bool:
+        raise TypeError(f"{what} must be an int, got bool")
+    return as_int(v, what, lo, hi)
 
 
 cdef inline uint32_t _u32(object v, str what) except? 0xFFFFFFFF:
