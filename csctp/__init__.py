@@ -38,10 +38,10 @@ __all__ += [
 
 # ---- the Python layer (issue 5): associations, endpoints, asyncio in csctp.aio ----
 from csctp.association import (  # noqa: E402
-    Association, AssociationClosed, InStream, Listener, OutStream, connect, listen)
+    Association, AssociationClosed, InStream, Listener, OutStream, PendingLimitError, connect, listen)
 from csctp.endpoint import Endpoint  # noqa: E402
 
-__all__ += ["Association", "AssociationClosed", "InStream", "Listener", "OutStream", "Endpoint",
+__all__ += ["Association", "AssociationClosed", "InStream", "Listener", "OutStream", "PendingLimitError", "Endpoint",
             "connect", "listen"]
 
 # ---- batch I/O (recvmmsg / sendmmsg), issue 4 ----

@@ -30,7 +30,7 @@ from csctp.constants import SCTP_ESTABLISHED
 from csctp._addr import parse as parse_addresses
 from csctp._core import Socket
 from csctp._message import Message
-from csctp.association import Address, AssociationClosed
+from csctp.association import Address, AssociationClosed, PendingLimitError
 
 __all__ = ["Association", "Endpoint", "Server", "connect", "start_server"]
 
@@ -160,14 +160,23 @@ class _AsyncReceiver:
     async def events(self) -> AsyncIterator[Any]:
         """Yield notifications (of the subscribed kinds) as they arrive, until the association ends.
 
-        Data messages read while waiting are kept for :meth:`recv`.
+        Data messages read while waiting are kept for :meth:`recv`, up to the
+        wrapped object's ``max_pending_bytes``: past that this raises
+        :class:`csctp.PendingLimitError` (nothing is dropped) until ``recv()``
+        makes room.
         """
         q = self._sync._events
+        pending = self._sync._pending
         while True:
             while q:
                 yield q.popleft()
             if self._eof or self.closed:
                 return
+            if pending.nbytes > self._sync.max_pending_bytes:
+                raise PendingLimitError(
+                    f"events: {len(pending)} data messages ({pending.nbytes} bytes) read while waiting for "
+                    f"events are buffered, over max_pending_bytes={self._sync.max_pending_bytes}; nothing "
+                    f"was dropped: receive them with recv(), or raise the limit")
             try:
                 m = await self._step()
             except (AssociationClosed, ConnectionError):

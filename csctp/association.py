@@ -34,11 +34,13 @@ if TYPE_CHECKING:  # pragma: no cover
 Address = Union[str, Tuple[Any, ...], Sequence[Union[str, Tuple[Any, ...]]]]
 
 __all__ = [
-    "AssociationClosed", "Association", "Listener", "OutStream", "InStream", "connect", "listen",
+    "AssociationClosed", "Association", "Listener", "OutStream", "InStream", "PendingLimitError", "connect", "listen",
 ]
 
 # Upper bound on one reassembled message (partial deliveries joined by recv()).
 MAX_MESSAGE = 16 * 1024 * 1024
+# Default bound on messages read ahead of their reader (InStream.recv, poll_events).
+DEFAULT_MAX_PENDING = 64 * 1024 * 1024
 
 
 class AssociationClosed(EOFError):
@@ -82,6 +84,43 @@ def _configure(sock: Socket, *, ostreams: int, instreams: int, nodelay: bool,
 
 def _send_flags(unordered: bool, flags: int = 0) -> int:
     return flags | (C.SCTP_UNORDERED if unordered else 0)
+
+
+class _Pending(collections.deque[Message]):
+    """Whole messages read ahead of their reader (by a stream handle or an event poll).
+
+    A deque that keeps the total payload size in :attr:`nbytes`, so that the
+    readers that buffer can hold it to the owner's ``max_pending_bytes``.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.nbytes = 0
+
+    def append(self, m: Message) -> None:
+        super().append(m)
+        self.nbytes += len(m.data)
+
+    def extend(self, ms: Any) -> None:
+        for m in ms:
+            self.append(m)
+
+    def popleft(self) -> Message:
+        m: Message = super().popleft()
+        self.nbytes -= len(m.data)
+        return m
+
+    def __delitem__(self, i: Any) -> None:
+        self.nbytes -= len(self[i].data)
+        super().__delitem__(i)
+
+    def clear(self) -> None:
+        super().clear()
+        self.nbytes = 0
+
+
+class PendingLimitError(BufferError):
+    """A stream handle would buffer more than ``max_pending_bytes`` of other streams' messages."""
 
 
 class _Reassembler:
@@ -129,15 +168,19 @@ class _Receiver:
     _sock: Socket
     _reasm: _Reassembler
     _events: Deque["Notification"]
-    _pending: Deque[Message]
+    _pending: _Pending
     _pool: Any
+    max_pending_bytes: int
 
     def _init_receiver(self, sock: Socket) -> None:
         self._sock = sock
         self._reasm = _Reassembler()
         self._events = collections.deque()
-        self._pending = collections.deque()
+        self._pending = _Pending()
         self._pool = None
+        #: Bytes of whole messages a stream handle may hold for other streams (``InStream.recv``)
+        #: and :meth:`poll_events` may read ahead, before refusing to read more.
+        self.max_pending_bytes = DEFAULT_MAX_PENDING
 
     # one system call; returns a whole user message or None (notification queued, or a piece)
     def _recv_step(self) -> Optional[Message]:
@@ -233,12 +276,16 @@ class _Receiver:
     def poll_events(self) -> List["Notification"]:
         """Read everything that is ready without blocking and return the queued notifications.
 
-        Data messages read on the way are kept for the next :meth:`recv`.
+        Data messages read on the way are kept for the next :meth:`recv`, up
+        to :attr:`max_pending_bytes`; beyond that reading stops (notifications
+        queued behind the data come with a later call, after ``recv()``).
         """
         old = self._sock.gettimeout()
         self._sock.settimeout(0)
         try:
-            while True:
+            # bounded: past max_pending_bytes the rest stays queued in the kernel (its
+            # receive window then holds the peer back) until recv() makes room
+            while self._pending.nbytes <= self.max_pending_bytes:
                 m = self._recv_step()
                 if m is not None:
                     self._pending.append(m)
@@ -452,8 +499,12 @@ class InStream:
 
     Messages of other streams read on the way are kept, in arrival order, in
     the association's buffer and returned by its ``recv()`` or by the other
-    stream's handle: nothing is lost, but a stream nobody reads grows that
-    buffer (in memory).  Order within a stream is always preserved.
+    stream's handle: nothing is lost.  The buffer is bounded by the
+    association's ``max_pending_bytes`` (64 MiB by default): when other
+    streams' messages would take it past that, ``recv`` raises
+    :class:`PendingLimitError` (a ``BufferError``) and keeps everything it
+    read; read the other streams (``association.recv()``) or raise the limit.
+    Order within a stream is always preserved.
     """
 
     __slots__ = ("association", "sid")
@@ -473,6 +524,11 @@ class InStream:
                 del pending[i]
                 return m
         while True:
+            if pending.nbytes > a.max_pending_bytes:
+                raise PendingLimitError(
+                    f"istream({self.sid}).recv: {len(pending)} messages ({pending.nbytes} bytes) of other "
+                    f"streams are buffered, over max_pending_bytes={a.max_pending_bytes}; nothing was "
+                    f"dropped: read them with recv() (or their streams' handles), or raise the limit")
             got = a._recv_step()
             if got is None:
                 continue

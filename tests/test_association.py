@@ -3,6 +3,8 @@
 import select
 import socket
 
+import time
+
 import pytest
 
 import csctp
@@ -198,6 +200,40 @@ def test_stream_handles_send_and_demultiplex(assoc_pair):
     assert in2.recv().data == b"b2"
     # stream 1's messages were buffered on the way, in order, for recv()
     assert [srv.recv().data, srv.recv().data] == [b"a1", b"a2"]
+
+
+def test_stream_handle_buffering_is_bounded_and_loses_nothing(assoc_pair):
+    cli, srv, _ = assoc_pair()
+    srv.max_pending_bytes = 3000
+    for i in range(6):                       # 6 KB on stream 1, then one message on stream 2
+        cli.send(bytes([i]) * 1000, stream=1)
+    cli.send(b"two", stream=2)
+    in2 = srv.istream(2)
+    with pytest.raises(csctp.PendingLimitError, match=r"istream\(2\).*max_pending_bytes=3000.*nothing was dropped"):
+        in2.recv()
+    assert isinstance(csctp.PendingLimitError(), BufferError)
+    # everything read so far is kept, in order; draining stream 1 lets stream 2 through
+    got = [srv.recv().data for _ in range(6)]
+    assert got == [bytes([i]) * 1000 for i in range(6)]
+    assert srv._pending.nbytes == 0
+    assert in2.recv().data == b"two"
+
+
+def test_poll_events_stops_reading_ahead_at_the_limit(assoc_pair):
+    cli, srv, _ = assoc_pair()
+    srv.max_pending_bytes = 1500
+    for i in range(5):
+        cli.send(bytes([i]) * 1000)
+    # poll until the read-ahead passes the limit; polling again then reads nothing more
+    for _ in range(500):
+        assert srv.poll_events() == []
+        if srv._pending.nbytes > 1500:
+            break
+        time.sleep(0.02)
+    time.sleep(0.2)                          # the other three have arrived by now
+    srv.poll_events()
+    assert srv._pending.nbytes == 2000
+    assert [srv.recv().data for _ in range(5)] == [bytes([i]) * 1000 for i in range(5)]
 
 
 def test_stream_handle_ids_are_checked(assoc_pair):
