@@ -59,6 +59,7 @@ from cpython.buffer cimport (PyObject_GetBuffer, PyBuffer_Release, PyObject_Chec
 from cpython.bytes cimport PyBytes_FromStringAndSize, PyBytes_AS_STRING
 from cpython.exc cimport PyErr_CheckSignals
 from cpython.mem cimport PyMem_Malloc, PyMem_Free
+from libc.stdlib cimport malloc, free
 from cpython.memoryview cimport PyMemoryView_FromObject
 
 from csctp.includes.socket cimport *
@@ -134,7 +135,7 @@ cdef inline void _parse_one(BatchPool pool, Py_ssize_t i) noexcept:
     if m.msg_controllen == 0:
         pool._info[i] = 0
         return
-    c = csctp_cmsg_firsthdr(m)
+    c = csctp_cmsg_first_in(m)
     while c != NULL:
         if c.cmsg_level == IPPROTO_SCTP:
             if c.cmsg_type == CSCTP_CMSG_RCVINFO and c.cmsg_len >= csctp_cmsg_len(sizeof(sctp_rcvinfo)):
@@ -168,8 +169,49 @@ cdef inline void _parse_one(BatchPool pool, Py_ssize_t i) noexcept:
                 pool._nxt_ppids[i] = ntohl(ni.nxt_ppid)
                 pool._nxt_flags[i] = ni.nxt_flags
                 info |= INFO_NXT
-        c = csctp_cmsg_nxthdr(m, c)
+        c = csctp_cmsg_next_in(m, c)
     pool._info[i] = info
+
+
+_FUZZ_POOL = None
+
+
+def _parse_control(data, int msg_flags=0, Py_ssize_t msg_len=0):
+    """Fuzz and test entry point: parse *data* as one received message's control buffer,
+    as :meth:`BatchPool.recv` does, and return that slot's metadata as a dict.
+
+    The bytes are copied into a heap block of exactly their length, so a
+    sanitizer build reports any read past them.
+    """
+    global _FUZZ_POOL
+    cdef const unsigned char[:] v = data
+    cdef Py_ssize_t n = v.shape[0]
+    cdef BatchPool pool
+    cdef msghdr *m
+    cdef void *saved
+    cdef size_t saved_len
+    cdef void *buf
+    if _FUZZ_POOL is None:
+        _FUZZ_POOL = BatchPool(1, 16)
+    pool = <BatchPool>_FUZZ_POOL
+    m = &pool._hdrs[0].msg_hdr
+    buf = malloc(n if n else 1)
+    if buf == NULL:
+        raise MemoryError()
+    saved, saved_len = m.msg_control, m.msg_controllen
+    try:
+        if n:
+            memcpy(buf, &v[0], n)
+        m.msg_control = buf
+        m.msg_controllen = n
+        m.msg_flags = msg_flags
+        pool._hdrs[0].msg_len = <unsigned int>msg_len
+        _parse_one(pool, 0)
+    finally:
+        m.msg_control, m.msg_controllen = saved, saved_len
+        pool._dirty = pool.max_messages
+        free(buf)
+    return {name: arr[0].item() for name, arr in pool._arrays.items()}
 
 
 cdef class BatchPool:

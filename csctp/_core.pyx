@@ -20,7 +20,7 @@ Design rules (see docs/design.md):
 from libc.errno cimport errno, EINTR, EAGAIN, EINPROGRESS, EBADF, EPROTONOSUPPORT, EINVAL
 from libc.string cimport memset, memcpy
 from libc.stdint cimport uint16_t, uint32_t, int32_t
-from libc.stdlib cimport free
+from libc.stdlib cimport free, malloc
 from cpython.buffer cimport PyObject_GetBuffer, PyBuffer_Release, PyBUF_SIMPLE, PyBUF_WRITABLE
 from cpython.bytes cimport PyBytes_FromStringAndSize, PyBytes_AS_STRING
 from cpython.exc cimport PyErr_CheckSignals
@@ -97,7 +97,7 @@ cdef int fileno_of(object sock) except -1:
 
 cdef void _parse_cmsgs(msghdr *msg, Message m) noexcept:
     """Fill *m* from RCVINFO / SNDRCV / NXTINFO control messages."""
-    cdef cmsghdr *c = csctp_cmsg_firsthdr(msg)
+    cdef cmsghdr *c = csctp_cmsg_first_in(msg)
     cdef NxtInfo nxt
     while c != NULL:
         if c.cmsg_level == IPPROTO_SCTP:
@@ -110,7 +110,36 @@ cdef void _parse_cmsgs(msghdr *msg, Message m) noexcept:
                 nxt = NxtInfo.__new__(NxtInfo)
                 memcpy(&nxt.c, csctp_cmsg_data(c), sizeof(sctp_nxtinfo))
                 m.nxt = nxt
-        c = csctp_cmsg_nxthdr(msg, c)
+        c = csctp_cmsg_next_in(msg, c)
+
+
+def _parse_control(data, int msg_flags=0):
+    """Fuzz and test entry point: parse *data* as a received message's control buffer.
+
+    Returns the :class:`Message` the receive calls would build from it
+    (``data`` None).  The bytes are copied into a heap block of exactly their
+    length, so a sanitizer build reports any read past them.
+    """
+    cdef const unsigned char[:] v = data
+    cdef Py_ssize_t n = v.shape[0]
+    cdef msghdr msg
+    cdef Message m = message_new()
+    cdef void *buf = malloc(n if n else 1)
+    if buf == NULL:
+        raise MemoryError()
+    try:
+        if n:
+            memcpy(buf, &v[0], n)
+        memset(&msg, 0, sizeof(msg))
+        msg.msg_control = buf
+        msg.msg_controllen = n
+        msg.msg_flags = msg_flags
+        m.msg_flags = msg_flags
+        if n:
+            _parse_cmsgs(&msg, m)
+    finally:
+        free(buf)
+    return m
 
 
 cdef inline unsigned char *_put_cmsg(cmsghdr **cur, int type, size_t size) noexcept:

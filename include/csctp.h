@@ -228,6 +228,34 @@ static inline unsigned char *csctp_cmsg_data(struct cmsghdr *c) { return CMSG_DA
 static inline size_t csctp_cmsg_space(size_t n) { return CMSG_SPACE(n); }
 static inline size_t csctp_cmsg_len(size_t n) { return CMSG_LEN(n); }
 
+/* Reading received control data: a header is used only when it and the
+ * cmsg_len it claims lie inside msg_control[0:msg_controllen].  glibc's
+ * CMSG_NXTHDR checks that for the headers after the first, CMSG_FIRSTHDR
+ * does not; the kernel never writes a header that overruns (put_cmsg
+ * shortens cmsg_len and sets MSG_CTRUNC), but the parsers are fuzzed with
+ * arbitrary bytes and must hold on their own. */
+static inline struct cmsghdr *csctp_cmsg_checked(struct msghdr *m, struct cmsghdr *c)
+{
+    size_t off, left;
+    if (c == NULL || m->msg_control == NULL)
+        return NULL;
+    off = (size_t)((unsigned char *)c - (unsigned char *)m->msg_control);
+    if (off > m->msg_controllen || m->msg_controllen - off < sizeof(struct cmsghdr))
+        return NULL;
+    left = m->msg_controllen - off;
+    if (c->cmsg_len < sizeof(struct cmsghdr) || c->cmsg_len > left)
+        return NULL;
+    return c;
+}
+static inline struct cmsghdr *csctp_cmsg_first_in(struct msghdr *m)
+{
+    return csctp_cmsg_checked(m, CMSG_FIRSTHDR(m));
+}
+static inline struct cmsghdr *csctp_cmsg_next_in(struct msghdr *m, struct cmsghdr *c)
+{
+    return csctp_cmsg_checked(m, CMSG_NXTHDR(m, c));
+}
+
 /* Size of a control buffer that holds everything recvmsg may return with
  * RCVINFO + NXTINFO (or the legacy SNDRCV), with room to spare. */
 #define CSCTP_RECV_CMSG_SPACE (CMSG_SPACE(sizeof(struct sctp_rcvinfo)) + \

@@ -674,4 +674,8 @@ def test_rss_stays_flat_across_many_batched_messages(pair):
     print(f"\nRSS {before} kB -> {after} kB (+{after - before} kB) across {got} messages "
           f"through BatchPool.recv in {elapsed:.1f} s")
     assert got == total // per_batch * per_batch
+    if os.environ.get("CSCTP_SANITIZED"):
+        # make asan: ASan parks freed blocks in its quarantine (256 MB by default) instead of
+        # reusing them, so RSS grows by design there (+140 MB seen); flatness is the plain build's
+        return
     assert after - before < 5 * 1024

@@ -398,6 +398,8 @@ cdef extern from "csctp.h" nogil:
     # the CMSG_* macros as functions:
     cmsghdr *csctp_cmsg_firsthdr(msghdr *m)
     cmsghdr *csctp_cmsg_nxthdr(msghdr *m, cmsghdr *c)
+    cmsghdr *csctp_cmsg_first_in(msghdr *m)
+    cmsghdr *csctp_cmsg_next_in(msghdr *m, cmsghdr *c)
     unsigned char *csctp_cmsg_data(cmsghdr *c)
     size_t csctp_cmsg_space(size_t n)
     size_t csctp_cmsg_len(size_t n)
