@@ -270,13 +270,16 @@ def combine(case, s, r):
     for k in ("rss_start_kb", "rss_end_kb"):
         if k in r:
             rec[k] = r[k]
+    if r.get("calls"):
+        # batch receivers: how full each recvmmsg call came back (markers included)
+        rec["recv_msgs_per_call"] = (msgs + case["assocs"] * case["streams"]) / r["calls"]
     if s["msgs"] != msgs:
         rec["error"] = f"sender sent {s['msgs']} but receiver counted {msgs}"
     return rec
 
 
 METRICS = ("msgs_per_s", "mb_per_s", "recv_cpu_us_per_msg", "send_cpu_us_per_msg",
-           "rtt_p50_us", "rtt_p99_us")
+           "rtt_p50_us", "rtt_p99_us", "recv_msgs_per_call")
 
 
 def summarise(reps):
@@ -419,9 +422,9 @@ def _load_note(meta):
     except (ValueError, IndexError):
         return "host load unknown"
     ncpu = meta.get("host_cpus") or os.cpu_count() or 1
-    if load < 0.5 * ncpu:
-        return "host otherwise quiet"
-    return f"other work was running on the {ncpu}-CPU host: figures include its interference"
+    if load < ncpu:
+        return f"below the host's {ncpu} CPUs: no other heavy work ran"
+    return f"at or above the host's {ncpu} CPUs: other work competed, and every figure includes it"
 
 
 def markdown(meta, runs, avail, targets, mem):
@@ -481,14 +484,15 @@ def markdown(meta, runs, avail, targets, mem):
                 L.append(f"| {r['impl']} | {cell(r, 'rtt_p50_us')} | {cell(r, 'rtt_p99_us')} | "
                          f"{cell(r, 'msgs_per_s')} | {cell(r, 'recv_cpu_us_per_msg')} | {cell(r, 'send_cpu_us_per_msg')} |")
         else:
-            L += ["| implementation | msg/s | MB/s | receiver CPU µs/msg | sender CPU µs/msg |",
-                  "| --- | --- | --- | --- | --- |"]
+            L += ["| implementation | msg/s | MB/s | receiver CPU µs/msg | sender CPU µs/msg | messages per receive call |",
+                  "| --- | --- | --- | --- | --- | --- |"]
             for r in rs:
                 if "median" not in r:
-                    L.append(f"| {r['impl']} | {r.get('error')} | | | |")
+                    L.append(f"| {r['impl']} | {r.get('error')} | | | | |")
                     continue
                 L.append(f"| {r['impl']} | {cell(r, 'msgs_per_s')} | {cell(r, 'mb_per_s')} | "
-                         f"{cell(r, 'recv_cpu_us_per_msg')} | {cell(r, 'send_cpu_us_per_msg')} |")
+                         f"{cell(r, 'recv_cpu_us_per_msg')} | {cell(r, 'send_cpu_us_per_msg')} | "
+                         f"{cell(r, 'recv_msgs_per_call')} |")
         L.append("")
     L += ["Implementations:", ""] + [f"- `{k}`: {v}" for k, v in DESCR.items()] + [
         "- test `rx`: every receiver is fed by the same C sendmmsg sender (sender column = that C sender)", ""]

@@ -277,6 +277,7 @@ def recv_csctp_recv_into(s, expect, echo, one2many, payload):
 
 
 _POOLS = {}
+RECV_CALLS = [0]        # receive calls of the last repetition, for loops that count them (batch)
 
 
 def recv_csctp_batch(s, expect, echo, one2many, payload, batch=64):
@@ -289,8 +290,10 @@ def recv_csctp_batch(s, expect, echo, one2many, payload, batch=64):
     prv = pool.recv
     msgs = nbytes = markers = 0
     t_first = 0.0
+    calls = 0
     while markers < expect:
         b = prv(s)
+        calls += 1
         if not t_first:
             t_first = now()
         k = b.n
@@ -317,6 +320,7 @@ def recv_csctp_batch(s, expect, echo, one2many, payload, batch=64):
             for v in views:
                 v.release()
             del views
+    RECV_CALLS[0] = calls
     return msgs, nbytes, t_first
 
 
@@ -349,11 +353,15 @@ def role_recv(a, echo):
     for rep in range(a.reps):
         rss0 = rss_kb()
         u0, s0 = cpu()
+        RECV_CALLS[0] = 0
         msgs, nbytes, t_first = loop(s, expect, echo, one2many, payload)
         t_last = now()
         u1, s1 = cpu()
-        emit({"rep": rep, "msgs": msgs, "bytes": nbytes, "t_first": t_first, "t_last": t_last,
-              "cpu_user": u1 - u0, "cpu_sys": s1 - s0, "rss_start_kb": rss0, "rss_end_kb": rss_kb()})
+        out = {"rep": rep, "msgs": msgs, "bytes": nbytes, "t_first": t_first, "t_last": t_last,
+               "cpu_user": u1 - u0, "cpu_sys": s1 - s0, "rss_start_kb": rss0, "rss_end_kb": rss_kb()}
+        if RECV_CALLS[0]:
+            out["calls"] = RECV_CALLS[0]
+        emit(out)
     for s in socks:
         s.close()
 

@@ -355,12 +355,13 @@ static void role_recv(int echo)
     rx_init(&r, fds[0]);
     tx_init(&t);
     for (rep = 0; rep < reps; rep++) {
-        long msgs = 0, bytes = 0, markers = 0;
+        long msgs = 0, bytes = 0, markers = 0, calls = 0;
         double u0, s0, u1, s1, t_first = 0, t_last;
         cpu(&u0, &s0);
         while (markers < expect) {
             r.fd = next_readable(fds, nfds, &rr);
             rx_recv(&r);
+            calls++;
             if (!t_first)
                 t_first = now();
             for (i = 0; i < r.n; i++) {
@@ -381,8 +382,8 @@ static void role_recv(int echo)
         t_last = now();
         cpu(&u1, &s1);
         printf("{\"rep\": %d, \"msgs\": %ld, \"bytes\": %ld, \"t_first\": %.9f, \"t_last\": %.9f, "
-               "\"cpu_user\": %.6f, \"cpu_sys\": %.6f}\n",
-               rep, msgs, bytes, t_first, t_last, u1 - u0, s1 - s0);
+               "\"cpu_user\": %.6f, \"cpu_sys\": %.6f, \"calls\": %ld}\n",
+               rep, msgs, bytes, t_first, t_last, u1 - u0, s1 - s0, calls);
         fflush(stdout);
     }
 }
