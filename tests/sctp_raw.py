@@ -117,8 +117,13 @@ def subscribe(sock, *types: int, assoc_id: int = 0) -> None:
 
 
 def tune_fast_failover(sock, assoc_id: int = 0, hbinterval: int = 100, pathmaxrxt: int = 1,
-                       rto=(100, 50, 200), asocmaxrxt: int = 0) -> None:
-    """Short heartbeats, a small path retransmission limit and small RTOs (ms)."""
+                       rto=(200, 100, 1000), asocmaxrxt: int = 0) -> None:
+    """Short heartbeats, a small path retransmission limit and small RTOs (ms).
+
+    RTO.max is 1 s, not less: under `make asan` (sanitizer and emulation) the
+    peer once took longer than a 200 ms RTO.max allowed, ten timeouts in a row
+    on the surviving path, and the association aborted (ETIMEDOUT) mid-test.
+    """
     initial, lo, hi = rto
     sock.setsockopt(C.SOL_SCTP, C.SCTP_RTOINFO, rtoinfo(assoc_id, initial, hi, lo))
     sock.setsockopt(C.SOL_SCTP, C.SCTP_PEER_ADDR_PARAMS,
