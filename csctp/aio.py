@@ -30,7 +30,7 @@ from csctp.constants import SCTP_ESTABLISHED
 from csctp._addr import parse as parse_addresses
 from csctp._core import Socket
 from csctp._message import Message
-from csctp.association import Address, AssociationClosed, PendingLimitError
+from csctp.association import Address, AssociationClosed
 
 __all__ = ["Association", "Endpoint", "Server", "connect", "start_server"]
 
@@ -166,17 +166,13 @@ class _AsyncReceiver:
         makes room.
         """
         q = self._sync._events
-        pending = self._sync._pending
         while True:
             while q:
                 yield q.popleft()
             if self._eof or self.closed:
                 return
-            if pending.nbytes > self._sync.max_pending_bytes:
-                raise PendingLimitError(
-                    f"events: {len(pending)} data messages ({pending.nbytes} bytes) read while waiting for "
-                    f"events are buffered, over max_pending_bytes={self._sync.max_pending_bytes}; nothing "
-                    f"was dropped: receive them with recv(), or raise the limit")
+            self._sync._check_read_ahead("events", "data messages read while waiting for events",
+                                         "receive them with recv()")
             try:
                 m = await self._step()
             except (AssociationClosed, ConnectionError):

@@ -273,6 +273,17 @@ class _Receiver:
         while self._events:
             yield self._events.popleft()
 
+    def _read_ahead_full(self) -> bool:
+        """True once the messages read ahead of their reader pass :attr:`max_pending_bytes`."""
+        return self._pending.nbytes > self.max_pending_bytes
+
+    def _check_read_ahead(self, op: str, held: str, advice: str) -> None:
+        """Raise :class:`PendingLimitError` for *op* when reading ahead more would pass the limit."""
+        if self._read_ahead_full():
+            raise PendingLimitError(
+                f"{op}: {len(self._pending)} {held} ({self._pending.nbytes} bytes) are buffered, over "
+                f"max_pending_bytes={self.max_pending_bytes}; nothing was dropped: {advice}, or raise the limit")
+
     def poll_events(self) -> List["Notification"]:
         """Read everything that is ready without blocking and return the queued notifications.
 
@@ -285,7 +296,7 @@ class _Receiver:
         try:
             # bounded: past max_pending_bytes the rest stays queued in the kernel (its
             # receive window then holds the peer back) until recv() makes room
-            while self._pending.nbytes <= self.max_pending_bytes:
+            while not self._read_ahead_full():
                 m = self._recv_step()
                 if m is not None:
                     self._pending.append(m)
@@ -524,11 +535,8 @@ class InStream:
                 del pending[i]
                 return m
         while True:
-            if pending.nbytes > a.max_pending_bytes:
-                raise PendingLimitError(
-                    f"istream({self.sid}).recv: {len(pending)} messages ({pending.nbytes} bytes) of other "
-                    f"streams are buffered, over max_pending_bytes={a.max_pending_bytes}; nothing was "
-                    f"dropped: read them with recv() (or their streams' handles), or raise the limit")
+            a._check_read_ahead(f"istream({self.sid}).recv", "messages of other streams",
+                                "read them with recv() (or their streams' handles)")
             got = a._recv_step()
             if got is None:
                 continue
