@@ -139,10 +139,12 @@ def _split_spec(str spec):
         # a bare IPv6 literal without brackets ("::1") has more colons and no port
         if close >= 0 or before.count(":") == 0 or all(p.count(":") == 0 for p in before.split("/")):
             hosts_part, port_s = before, spec[colon + 1:]
-            try:
-                port = int(port_s)
-            except ValueError:
-                raise ValueError(f"bad port {port_s!r} in SCTP address {spec!r}") from None
+            # int() would also take "+80", " 80", "8_0" and non-ASCII digits: a port is ASCII digits only
+            if not (port_s.isascii() and port_s.isdigit()):
+                if port_s[:1] == "-" and port_s[1:].isascii() and port_s[1:].isdigit():
+                    raise ValueError(f"port {port_s} out of range 0..65535 in SCTP address {spec!r}")
+                raise ValueError(f"bad port {port_s!r} in SCTP address {spec!r}")
+            port = int(port_s)
     hosts = []
     for h in hosts_part.split("/"):
         h = h.strip()
@@ -162,17 +164,23 @@ def _resolve(str host, int port, object spec):
     h = host
     if "%" in h:
         h, _, scope_s = h.partition("%")
-        if scope_s.isdigit():
+        if scope_s.isascii() and scope_s.isdigit():
             scope = int(scope_s)
+            if scope > 0xFFFFFFFF:
+                raise ValueError(f"scope id {scope_s} out of range 0..4294967295 in SCTP address {spec!r}")
         else:
             try:
                 scope = _socket.if_nametoindex(scope_s)
             except OSError:
                 raise ValueError(f"unknown interface {scope_s!r} in SCTP address {spec!r}") from None
     try:
-        return AF_INET, _socket.inet_pton(AF_INET, h), 0, 0
+        packed = _socket.inet_pton(AF_INET, h)
     except OSError:
         pass
+    else:
+        if "%" in host:
+            raise ValueError(f"a scope id (%...) applies to IPv6 addresses only, got {host!r} in SCTP address {spec!r}")
+        return AF_INET, packed, 0, 0
     try:
         return AF_INET6, _socket.inet_pton(AF_INET6, h), 0, scope
     except OSError:

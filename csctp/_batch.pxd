@@ -1,10 +1,25 @@
 from libc.stdint cimport uint8_t, uint16_t, uint32_t, int32_t
 from csctp.includes.socket cimport mmsghdr, iovec, sockaddr_storage
+from csctp._core cimport Socket, Reassembler
+
+cdef struct mmsg_call:
+    mmsghdr *hdrs
+    unsigned int n
+    int flags
+    iovec *iovs                     # what a header is armed with (receive)
+    sockaddr_storage *names         # NULL: no sender addresses wanted
+    char *cbufs
+    size_t cspace
+
+cdef class Batch
 
 cdef class BatchPool:
     cdef readonly int max_messages
     cdef readonly Py_ssize_t slot_size
-    cdef readonly object buffer          # numpy uint8 (max_messages, slot_size): owns the slot memory
+    cdef readonly object buffer          # numpy uint8 (max_messages, slot_size) over the slot memory
+    cdef object _mem                     # _Memory: the slot and metadata blocks
+    cdef object _rest                    # complete(): Reassembler of a message whose rest is being read
+    cdef object _rest_key                # (generation, index) of the batch piece that message began at
     cdef char *_block
     cdef mmsghdr *_hdrs
     cdef iovec *_iovs
@@ -35,8 +50,10 @@ cdef class BatchPool:
     cdef uint32_t *_nxt_ppids
     cdef uint16_t *_nxt_flags
 
-    cdef int _recvmmsg(self, int fd, unsigned int n, int rflags, double timeout, bint want_addresses) except -1
+    cdef int _recvmmsg(self, Socket s, unsigned int n, int rflags, bint want_addresses) except -1
     cdef void _arm(self, unsigned int upto, bint want_addresses) noexcept
+    cdef void _call_of(self, mmsg_call *c, unsigned int n, int flags, bint want_addresses) noexcept
+    cdef object _feed(self, Reassembler r, Batch batch, Py_ssize_t k)
 
 
 cdef class Batch:
@@ -48,7 +65,7 @@ cdef class Batch:
     cdef readonly bint has_addresses
 
     cdef int _check(self, str what) except -1
-    cdef Py_ssize_t _index(self, Py_ssize_t i) except -1
+    cdef Py_ssize_t _index(self, object index) except -1
     cdef object _array(self, str name)
 
 
@@ -64,3 +81,5 @@ cdef class BatchMessage:
     cdef readonly int msg_flags
     cdef readonly int rcv_flags
     cdef readonly uint32_t context
+
+    cdef Batch _current(self, str what)

@@ -51,6 +51,7 @@ given (the rest were not sent and can be retried), never lost.
 """
 
 from libc.errno cimport errno, EINTR, EAGAIN, EBADF
+from libc.string cimport strlen
 from libc.string cimport memset, memcpy
 from libc.stdint cimport uint8_t, uint16_t, uint32_t, int32_t, uintptr_t
 from cpython.buffer cimport (PyObject_GetBuffer, PyBuffer_Release, PyObject_CheckBuffer,
@@ -58,14 +59,16 @@ from cpython.buffer cimport (PyObject_GetBuffer, PyBuffer_Release, PyObject_Chec
                              PyBUF_STRIDES, PyBUF_C_CONTIGUOUS)
 from cpython.bytes cimport PyBytes_FromStringAndSize, PyBytes_AS_STRING
 from cpython.exc cimport PyErr_CheckSignals
-from cpython.mem cimport PyMem_Malloc, PyMem_Free
+from cpython.mem cimport PyMem_Malloc, PyMem_Calloc, PyMem_Free
 from libc.stdlib cimport malloc, free
 from cpython.memoryview cimport PyMemoryView_FromObject
 
 from csctp.includes.socket cimport *
 from csctp.includes.sctp cimport *
 from csctp._errors cimport raise_errno
-from csctp._core cimport Socket, fileno_of, wait_fd
+from csctp._core cimport Socket, as_socket, Reassembler
+from csctp._convert cimport as_int
+from csctp._message cimport Message, message_new
 from csctp._addr cimport sockaddr_to_py
 
 import numpy as np
@@ -78,36 +81,115 @@ DEF MAX_SEND_BATCH = 1 << 20
 cdef Py_ssize_t _ONE = 1
 cdef char *_FMT_B = b"B"
 
-# numpy dtype of each metadata array, in the order the pool allocates them
+# each metadata array: name, buffer format (native byte order), item size; in allocation order
 _ARRAY_SPECS = (
-    ("lengths", np.uint32), ("streams", np.uint16), ("ppids", np.uint32),
-    ("assoc_ids", np.int32), ("msg_flags", np.int32), ("rcv_flags", np.uint16),
-    ("ssns", np.uint16), ("tsns", np.uint32), ("cumtsns", np.uint32),
-    ("contexts", np.uint32), ("info", np.uint8), ("nxt_lengths", np.uint32),
-    ("nxt_streams", np.uint16), ("nxt_ppids", np.uint32), ("nxt_flags", np.uint16),
+    ("lengths", b"I", 4), ("streams", b"H", 2), ("ppids", b"I", 4), ("assoc_ids", b"i", 4),
+    ("msg_flags", b"i", 4), ("rcv_flags", b"H", 2), ("ssns", b"H", 2), ("tsns", b"I", 4),
+    ("cumtsns", b"I", 4), ("contexts", b"I", 4), ("info", b"B", 1), ("nxt_lengths", b"I", 4),
+    ("nxt_streams", b"H", 2), ("nxt_ppids", b"I", 4), ("nxt_flags", b"H", 2),
 )
 
 
-cdef inline void *_addr_of(object arr):
-    return <void *><uintptr_t>arr.__array_interface__["data"][0]
+cdef class _Memory:
+    """The pool's slot block and metadata block: freed when the pool and every array over them are gone."""
+    cdef char *block
+    cdef char *meta
+
+    def __init__(self, *args, **kwargs):
+        raise TypeError("cannot create csctp._batch._Memory instances")
+
+    def __dealloc__(self):
+        PyMem_Free(self.block)
+        PyMem_Free(self.meta)
 
 
-cdef double _timeout_of(object sock) except? -2.0:
-    """csctp timeout convention: < 0 blocking, 0 non-blocking, > 0 seconds.
+cdef class _Region:
+    """A buffer export over part of a pool's own memory, for the numpy arrays the pool hands out.
 
-    A bare fd gets -1: whatever mode the descriptor is in is used as is, and
-    EAGAIN on it means non-blocking.
+    It keeps the memory alive as long as any array made from it exists (and
+    holds no reference to the pool, which holds the arrays: no cycle), and
+    numpy cannot resize an array that does not own its data.
     """
-    cdef object t
-    if isinstance(sock, Socket):
-        return (<Socket>sock)._timeout
-    if isinstance(sock, int):
-        return -1.0
-    try:
-        t = sock.gettimeout()
-    except AttributeError:
-        return -1.0
-    return -1.0 if t is None else float(t)
+    cdef _Memory mem
+    cdef char *ptr
+    cdef int ndim
+    cdef Py_ssize_t shape[2]
+    cdef Py_ssize_t strides[2]
+    cdef Py_ssize_t itemsize
+    cdef bytes fmt
+    cdef bint writable
+
+    def __init__(self, *args, **kwargs):
+        raise TypeError("cannot create csctp._batch._Region instances")
+
+    def __getbuffer__(self, Py_buffer *b, int flags):
+        if (flags & PyBUF_WRITABLE) and not self.writable:
+            raise BufferError("batch metadata is read-only (it lives in the receive pool)")
+        b.buf = self.ptr
+        b.obj = self
+        b.len = self.shape[0] * self.strides[0]
+        b.readonly = 0 if self.writable else 1
+        b.itemsize = self.itemsize
+        b.format = <char *>self.fmt if (flags & PyBUF_FORMAT) else NULL
+        b.ndim = self.ndim
+        b.shape = self.shape if (flags & PyBUF_ND) else NULL
+        b.strides = self.strides if ((flags & PyBUF_STRIDES) == PyBUF_STRIDES) else NULL
+        b.suboffsets = NULL
+        b.internal = NULL
+
+
+cdef object _region_array(BatchPool pool, char *ptr, Py_ssize_t n, Py_ssize_t itemsize, bytes fmt,
+                          Py_ssize_t rowlen=0, bint writable=False):
+    """A numpy array over pool memory: 1-D of *n* items, or 2-D (*n*, *rowlen*) bytes."""
+    cdef _Region r = _Region.__new__(_Region)
+    r.mem = <_Memory>pool._mem
+    r.ptr = ptr
+    r.itemsize = itemsize
+    r.fmt = fmt
+    r.writable = writable
+    if rowlen:
+        r.ndim = 2
+        r.shape[0] = n
+        r.shape[1] = rowlen
+        r.strides[0] = rowlen
+        r.strides[1] = 1
+    else:
+        r.ndim = 1
+        r.shape[0] = n
+        r.strides[0] = itemsize
+    return np.asarray(r)
+
+
+cdef void _arm_hdrs(mmsg_call *c, unsigned int upto) noexcept nogil:
+    cdef unsigned int i
+    cdef msghdr *m
+    for i in range(upto):
+        m = &c.hdrs[i].msg_hdr
+        if c.names != NULL:
+            m.msg_name = &c.names[i]
+            m.msg_namelen = sizeof(sockaddr_storage)
+        else:
+            m.msg_name = NULL
+            m.msg_namelen = 0
+        m.msg_iov = &c.iovs[i]
+        m.msg_iovlen = 1
+        m.msg_control = c.cbufs + i * c.cspace
+        m.msg_controllen = c.cspace
+        m.msg_flags = 0
+        c.hdrs[i].msg_len = 0
+
+
+cdef Py_ssize_t _recvmmsg_impl(int fd, void *arg) noexcept nogil:
+    cdef mmsg_call *c = <mmsg_call *>arg
+    cdef int r = recvmmsg(fd, c.hdrs, c.n, c.flags, NULL)
+    if r < 0:
+        _arm_hdrs(c, c.n)               # a failed call may have touched the first header (no libc call: errno stays)
+    return r
+
+
+cdef Py_ssize_t _sendmmsg_impl(int fd, void *arg) noexcept nogil:
+    cdef mmsg_call *c = <mmsg_call *>arg
+    return sendmmsg(fd, c.hdrs, c.n, c.flags | MSG_NOSIGNAL)
 
 
 cdef inline void _parse_one(BatchPool pool, Py_ssize_t i) noexcept:
@@ -224,55 +306,63 @@ cdef class BatchPool:
     receive.  See the module docstring for the lifetime rule.
     """
 
-    def __cinit__(self, int max_messages=64, Py_ssize_t slot_size=4096):
-        cdef Py_ssize_t i
+    def __cinit__(self, max_messages=64, slot_size=4096):
+        cdef Py_ssize_t i, k, cap
         cdef size_t hdr_bytes
+        cdef _Memory mem
+        cdef char *ptrs[15]
         self._hdrs = NULL
-        if max_messages < 1 or max_messages > 1024:
-            raise ValueError(f"BatchPool: max_messages must be in 1..1024 (the kernel's UIO_MAXIOV), got {max_messages}")
-        if slot_size < 1 or slot_size > MAX_POOL_BYTES:
-            raise ValueError(f"BatchPool: slot_size must be in 1..{MAX_POOL_BYTES}, got {slot_size}")
-        if max_messages * slot_size > MAX_POOL_BYTES:
+        cdef long long nmax = as_int(max_messages, "BatchPool: max_messages", 1, 1024)   # the kernel's UIO_MAXIOV
+        cdef long long slot = as_int(slot_size, "BatchPool: slot_size", 1, MAX_POOL_BYTES)
+        if nmax * slot > MAX_POOL_BYTES:
             raise ValueError(f"BatchPool: max_messages * slot_size must be at most {MAX_POOL_BYTES} bytes, "
-                             f"got {max_messages} * {slot_size}")
-        self.max_messages = max_messages
-        self.slot_size = slot_size
-        # numpy owns the slot block: views of it (pool.buffer and anything derived) keep it alive
-        self.buffer = np.zeros((max_messages, slot_size), dtype=np.uint8)
-        self._block = <char *>_addr_of(self.buffer)
+                             f"got {nmax} * {slot}")
+        self.max_messages = <int>nmax
+        self.slot_size = <Py_ssize_t>slot
+        # The pool allocates its memory itself and lends it out as arrays that do not own it:
+        # numpy refuses to resize those, and each keeps the memory alive for as long as it lives.
+        mem = _Memory.__new__(_Memory)
+        self._mem = mem
+        cap = (nmax * 4 + 7) & ~7
+        mem.block = <char *>PyMem_Calloc(<size_t>(nmax * slot), 1)
+        mem.meta = <char *>PyMem_Calloc(<size_t>(cap * len(_ARRAY_SPECS)), 1)
+        if mem.block == NULL or mem.meta == NULL:
+            raise MemoryError()
+        self._block = mem.block
+        self.buffer = _region_array(self, self._block, nmax, 1, b"B", self.slot_size, True)
         self._arrays = {}
-        for name, dtype in _ARRAY_SPECS:
-            self._arrays[name] = np.zeros(max_messages, dtype=dtype)
-        self._lengths = <uint32_t *>_addr_of(self._arrays["lengths"])
-        self._streams = <uint16_t *>_addr_of(self._arrays["streams"])
-        self._ppids = <uint32_t *>_addr_of(self._arrays["ppids"])
-        self._assoc_ids = <int32_t *>_addr_of(self._arrays["assoc_ids"])
-        self._msg_flags = <int32_t *>_addr_of(self._arrays["msg_flags"])
-        self._rcv_flags = <uint16_t *>_addr_of(self._arrays["rcv_flags"])
-        self._ssns = <uint16_t *>_addr_of(self._arrays["ssns"])
-        self._tsns = <uint32_t *>_addr_of(self._arrays["tsns"])
-        self._cumtsns = <uint32_t *>_addr_of(self._arrays["cumtsns"])
-        self._contexts = <uint32_t *>_addr_of(self._arrays["contexts"])
-        self._info = <uint8_t *>_addr_of(self._arrays["info"])
-        self._nxt_lengths = <uint32_t *>_addr_of(self._arrays["nxt_lengths"])
-        self._nxt_streams = <uint16_t *>_addr_of(self._arrays["nxt_streams"])
-        self._nxt_ppids = <uint32_t *>_addr_of(self._arrays["nxt_ppids"])
-        self._nxt_flags = <uint16_t *>_addr_of(self._arrays["nxt_flags"])
-        for arr in self._arrays.values():
-            arr.flags.writeable = False     # users read them; only recv writes (through C)
+        for k in range(len(_ARRAY_SPECS)):
+            name, fmt, size = _ARRAY_SPECS[k]
+            ptrs[k] = mem.meta + k * cap
+            self._arrays[name] = _region_array(self, ptrs[k], nmax, size, fmt)
+        self._lengths = <uint32_t *>ptrs[0]
+        self._streams = <uint16_t *>ptrs[1]
+        self._ppids = <uint32_t *>ptrs[2]
+        self._assoc_ids = <int32_t *>ptrs[3]
+        self._msg_flags = <int32_t *>ptrs[4]
+        self._rcv_flags = <uint16_t *>ptrs[5]
+        self._ssns = <uint16_t *>ptrs[6]
+        self._tsns = <uint32_t *>ptrs[7]
+        self._cumtsns = <uint32_t *>ptrs[8]
+        self._contexts = <uint32_t *>ptrs[9]
+        self._info = <uint8_t *>ptrs[10]
+        self._nxt_lengths = <uint32_t *>ptrs[11]
+        self._nxt_streams = <uint16_t *>ptrs[12]
+        self._nxt_ppids = <uint32_t *>ptrs[13]
+        self._nxt_flags = <uint16_t *>ptrs[14]
         # one allocation for the C-side arrays; every piece a multiple of 8 bytes
         self._cspace = (CSCTP_RECV_CMSG_SPACE + 15) & ~(<size_t>15)
-        hdr_bytes = max_messages * (sizeof(mmsghdr) + sizeof(iovec) + self._cspace + sizeof(sockaddr_storage))
+        hdr_bytes = nmax * (sizeof(mmsghdr) + sizeof(iovec) + self._cspace + sizeof(sockaddr_storage))
         self._hdrs = <mmsghdr *>PyMem_Malloc(hdr_bytes)
         if self._hdrs == NULL:
             raise MemoryError()
         memset(self._hdrs, 0, hdr_bytes)
-        self._names = <sockaddr_storage *>(<char *>self._hdrs + max_messages * sizeof(mmsghdr))
-        self._iovs = <iovec *>(<char *>self._names + max_messages * sizeof(sockaddr_storage))
-        self._cbufs = <char *>self._iovs + max_messages * sizeof(iovec)
-        for i in range(max_messages):
-            self._iovs[i].iov_base = self._block + i * slot_size
-            self._iovs[i].iov_len = slot_size
+        self._names = <sockaddr_storage *>(<char *>self._hdrs + nmax * sizeof(mmsghdr))
+        self._iovs = <iovec *>(<char *>self._names + nmax * sizeof(sockaddr_storage))
+        self._cbufs = <char *>self._iovs + nmax * sizeof(iovec)
+        for i in range(nmax):
+            self._iovs[i].iov_base = self._block + i * self.slot_size
+            self._iovs[i].iov_len = self.slot_size
         self._exports = 0
         self._generation = 0
         self._open_piece = False
@@ -297,32 +387,31 @@ cdef class BatchPool:
         return (f"<csctp.BatchPool max_messages={self.max_messages} slot_size={self.slot_size} "
                 f"generation={self._generation} exports={self._exports}>")
 
-    def recv(self, sock, max_messages=None, int flags=0, *, bint want_addresses=False):
+    def recv(self, sock, max_messages=None, flags=0, *, bint want_addresses=False):
         """Receive up to *max_messages* (default: all slots) with ONE ``recvmmsg`` call: a :class:`Batch`.
 
-        *sock*: a :class:`csctp.Socket`, a ``socket.socket`` or a file
-        descriptor.  Blocking sockets wait for at least one message and
-        return as soon as one is there (``MSG_WAITFORONE``) with everything
-        already queued, up to the limit; non-blocking ones raise
-        ``BlockingIOError`` when nothing is queued; a timeout raises
-        ``TimeoutError``.  With *want_addresses* the sender's address of
-        each message is kept (:meth:`Batch.addresses`).
+        *sock*: a :class:`csctp.Socket` (or an Association/Endpoint), a
+        ``socket.socket`` or a file descriptor (see ``csctp._core.as_socket``
+        for what a descriptor csctp does not own gets).  Blocking sockets wait
+        for at least one message and return as soon as one is there
+        (``MSG_WAITFORONE``) with everything already queued, up to the limit;
+        non-blocking ones raise ``BlockingIOError`` when nothing is queued; a
+        timeout raises ``TimeoutError``.  With *want_addresses* the sender's
+        address of each message is kept (:meth:`Batch.addresses`).
 
         Makes every earlier batch from this pool stale.  Raises
-        ``BufferError`` while memoryviews into the pool are still alive.
+        ``BufferError`` while memoryviews into the pool's slots are still alive.
         """
-        cdef int fd = fileno_of(sock)
-        cdef double timeout = _timeout_of(sock)
+        cdef Socket s = as_socket(sock)
         cdef unsigned int n
         cdef Py_ssize_t k
         cdef int r, rflags
+        cdef int fl = <int>as_int(flags, "BatchPool.recv: flags", 0, 0x7FFFFFFF)
         cdef Batch b
         if max_messages is None:
             n = self.max_messages
         else:
-            if not 1 <= max_messages <= self.max_messages:
-                raise ValueError(f"BatchPool.recv: max_messages must be in 1..{self.max_messages}, got {max_messages!r}")
-            n = max_messages
+            n = <unsigned int>as_int(max_messages, "BatchPool.recv: max_messages", 1, self.max_messages)
         if self._exports:
             raise BufferError(
                 f"BatchPool.recv: {self._exports} memoryview(s) into this pool's slots are still alive; "
@@ -332,10 +421,10 @@ cdef class BatchPool:
             # the GIL is released in recvmmsg: a second thread would have the kernel write the same slots
             raise RuntimeError("BatchPool.recv: another thread is receiving into this pool; use one pool per thread")
         self._generation += 1
-        rflags = flags | MSG_WAITFORONE
+        rflags = fl | MSG_WAITFORONE
         self._busy = True
         try:
-            r = self._recvmmsg(fd, n, rflags, timeout, want_addresses)
+            r = self._recvmmsg(s, n, rflags, want_addresses)
         finally:
             self._busy = False
         b = Batch.__new__(Batch)
@@ -359,26 +448,22 @@ cdef class BatchPool:
 
     cdef void _arm(self, unsigned int upto, bint want_addresses) noexcept:
         """(Re)set headers [0, upto): the kernel rewrites the lengths and flags of those it fills."""
-        cdef unsigned int i
-        cdef msghdr *m
-        for i in range(upto):
-            m = &self._hdrs[i].msg_hdr
-            if want_addresses:
-                m.msg_name = &self._names[i]
-                m.msg_namelen = sizeof(sockaddr_storage)
-            else:
-                m.msg_name = NULL
-                m.msg_namelen = 0
-            m.msg_iov = &self._iovs[i]
-            m.msg_iovlen = 1
-            m.msg_control = self._cbufs + i * self._cspace
-            m.msg_controllen = self._cspace
-            m.msg_flags = 0
-            self._hdrs[i].msg_len = 0
+        cdef mmsg_call c
+        self._call_of(&c, upto, 0, want_addresses)
+        _arm_hdrs(&c, upto)
 
-    cdef int _recvmmsg(self, int fd, unsigned int n, int rflags, double timeout, bint want_addresses) except -1:
-        cdef double deadline = 0.0
-        cdef int r, err
+    cdef void _call_of(self, mmsg_call *c, unsigned int n, int flags, bint want_addresses) noexcept:
+        c.hdrs = self._hdrs
+        c.n = n
+        c.flags = flags
+        c.iovs = self._iovs
+        c.names = self._names if want_addresses else NULL
+        c.cbufs = self._cbufs
+        c.cspace = self._cspace
+
+    cdef int _recvmmsg(self, Socket s, unsigned int n, int rflags, bint want_addresses) except -1:
+        cdef mmsg_call c
+        cdef int r
         # Only the headers the last call filled are re-armed: with small batches (a receiver
         # faster than its sender gets 1-2 messages a call) re-arming all slots every call
         # would cost more than parsing what arrived.
@@ -388,24 +473,16 @@ cdef class BatchPool:
         elif self._dirty:
             self._arm(self._dirty, want_addresses)
         self._dirty = 0
-        while True:
-            with nogil:
-                r = recvmmsg(fd, self._hdrs, n, rflags, NULL)
-                err = errno
-            if r >= 0:
-                self._dirty = <unsigned int>r
-                break
-            self._arm(n, want_addresses)      # a failed call may have touched the first header
-            if err == EINTR:
-                PyErr_CheckSignals()
-            elif err == EAGAIN:
-                if wait_fd(fd, POLLIN, timeout, &deadline, "recvmmsg"):
-                    raise TimeoutError(f"recvmmsg: timed out after {timeout:g} s")
-            else:
-                raise_errno("recvmmsg", err)
+        self._call_of(&c, n, rflags, want_addresses)
+        try:
+            r = <int>s.call(POLLIN, _recvmmsg_impl, &c, "recvmmsg")
+        except BaseException:
+            self._dirty = n
+            raise
+        self._dirty = <unsigned int>r
         return r
 
-    def complete(self, sock, Batch batch, Py_ssize_t i, Py_ssize_t max_size=16 * 1024 * 1024):
+    def complete(self, sock, Batch batch, i, max_size=16 * 1024 * 1024):
         """The whole message whose first piece is ``batch[i]``, as ``bytes``.
 
         Joins pieces *i* .. the first with ``MSG_EOR`` in the batch; when the
@@ -413,76 +490,84 @@ cdef class BatchPool:
         (not into the pool: the batch stays valid).  A message longer than
         *max_size* is drained and raises ``ValueError``.  See
         :meth:`Batch.message_end` for the index of the last piece used.
+
+        When reading the rest ends early (a timeout, ``BlockingIOError``, a
+        signal), the pieces read so far are kept: call ``complete`` again with
+        the same batch and index (or, once the pool has received again, with
+        the new batch, whose first piece continues the message) and it goes on
+        where it stopped.  A message is never returned spliced.
         """
         cdef list parts = []
         cdef Py_ssize_t j, total = 0
+        cdef Py_ssize_t k = <Py_ssize_t>as_int(i, "BatchPool.complete: i", -0x7FFFFFFF, 0x7FFFFFFF)
+        cdef Py_ssize_t limit = <Py_ssize_t>as_int(max_size, "BatchPool.complete: max_size", 1, 1 << 40)
+        cdef Reassembler r
+        cdef Socket s
         if batch.pool is not self:
             raise ValueError("BatchPool.complete: the batch comes from another pool")
         batch._check("complete")
-        i = batch._index(i)
-        j = i
-        while j < batch.n:
-            total += self._lengths[j]
-            parts.append(PyBytes_FromStringAndSize(self._block + j * self.slot_size, self._lengths[j]))
-            if self._msg_flags[j] & MSG_EOR:
-                if total > max_size:
-                    raise ValueError(f"BatchPool.complete: message of {total} bytes exceeds max_size={max_size}")
-                return b"".join(parts)
-            j += 1
-        total = _recv_rest(sock, parts, total, max_size, max(self.slot_size, 65536))
-        if batch._generation == self._generation:
-            self._open_piece = False
-        if total > max_size:
-            raise ValueError(f"BatchPool.complete: message of {total} bytes exceeds max_size={max_size} (discarded)")
-        return b"".join(parts)
-
-
-cdef Py_ssize_t _recv_rest(object sock, list parts, Py_ssize_t total, Py_ssize_t max_size,
-                           Py_ssize_t chunk) except -1:
-    """Read the rest of a partially delivered message from *sock* into *parts* until MSG_EOR."""
-    cdef int fd = fileno_of(sock)
-    cdef double timeout = _timeout_of(sock)
-    cdef double deadline
-    cdef bytearray buf = bytearray(chunk)
-    cdef msghdr msg
-    cdef iovec iov
-    cdef size_t cbuf[64]
-    cdef Py_ssize_t r
-    cdef int err
-    while True:
-        deadline = 0.0
+        k = batch._index(k)
+        key = (batch._generation, k)
+        if self._rest is not None and (self._rest_key == key or (k == 0 and batch.starts_mid_message)):
+            r = <Reassembler>self._rest          # carry on with the message an earlier call began
+            if self._rest_key != key:
+                whole = self._feed(r, batch, 0)  # this batch holds its next pieces
+                if whole is not None:
+                    self._rest = None
+                    self._open_piece = False if batch.message_end(0) == batch.n - 1 else self._open_piece
+                    return whole.data
+        else:
+            j = k
+            while j < batch.n:
+                total += self._lengths[j]
+                parts.append(PyBytes_FromStringAndSize(self._block + j * self.slot_size, self._lengths[j]))
+                if self._msg_flags[j] & MSG_EOR:
+                    if total > limit:
+                        raise ValueError(f"BatchPool.complete: message of {total} bytes exceeds max_size={max_size}")
+                    return b"".join(parts)
+                j += 1
+            r = Reassembler(limit)
+            self._feed(r, batch, k)             # no piece here ends it: the scan above found none
+        self._rest = r
+        self._rest_key = key
+        s = as_socket(sock)
+        chunk = max(self.slot_size, 65536)
         while True:
-            iov.iov_base = <char *>buf
-            iov.iov_len = chunk
-            memset(&msg, 0, sizeof(msg))
-            msg.msg_iov = &iov
-            msg.msg_iovlen = 1
-            msg.msg_control = cbuf
-            msg.msg_controllen = sizeof(cbuf)
-            with nogil:
-                r = recvmsg(fd, &msg, 0)
-                err = errno
-            if r >= 0:
-                break
-            if err == EINTR:
-                PyErr_CheckSignals()
-            elif err == EAGAIN:
-                if wait_fd(fd, POLLIN, timeout, &deadline, "BatchPool.complete: recvmsg"):
-                    raise TimeoutError(f"BatchPool.complete: recvmsg timed out after {timeout:g} s")
-            else:
-                raise_errno("BatchPool.complete: recvmsg", err)
-        if msg.msg_flags & MSG_NOTIFICATION:
-            # Linux holds notifications back during partial delivery (the pd lobby), so this only
-            # happens when the delivery was aborted: the rest of the message will never come
-            raise ConnectionError("BatchPool.complete: partial delivery aborted (a notification arrived "
-                                  "before the end of the message)")
-        if r == 0:
-            raise ConnectionError("BatchPool.complete: the association ended in the middle of a message")
-        total += r
-        if total <= max_size:
-            parts.append(PyBytes_FromStringAndSize(<char *>buf, r))
-        if msg.msg_flags & MSG_EOR:
-            return total
+            m = s.recv(chunk)                   # an exception leaves the pieces in self._rest
+            if m.is_notification:
+                # Linux holds notifications back during partial delivery (the pd lobby), so this only
+                # happens when the delivery was aborted: the rest of the message will never come
+                self._rest = None
+                raise ConnectionError("BatchPool.complete: partial delivery aborted (a notification arrived "
+                                      "before the end of the message)")
+            if not m.data:
+                self._rest = None
+                raise ConnectionError("BatchPool.complete: the association ended in the middle of a message")
+            try:
+                whole = r.feed(m)
+            except ValueError:
+                self._rest = None
+                raise ValueError(f"BatchPool.complete: message exceeds max_size={max_size} (discarded)") from None
+            if whole is not None:
+                self._rest = None
+                if batch._generation == self._generation:
+                    self._open_piece = False
+                return whole.data
+
+    cdef object _feed(self, Reassembler r, Batch batch, Py_ssize_t k):
+        """Feed pieces k.. of *batch* into *r* up to the one that ends the message: the whole one, or None."""
+        cdef Message m
+        cdef Py_ssize_t j
+        for j in range(k, batch.n):
+            m = message_new()
+            m.data = PyBytes_FromStringAndSize(self._block + j * self.slot_size, self._lengths[j])
+            m.stream = self._streams[j]
+            m.assoc_id = self._assoc_ids[j]
+            m.msg_flags = self._msg_flags[j]
+            whole = r.feed(m)
+            if whole is not None:
+                return whole
+        return None
 
 
 cdef class Batch:
@@ -502,14 +587,20 @@ cdef class Batch:
         self.n = 0
         self.eof = False
 
+    def __init__(self, *args, **kwargs):
+        raise TypeError("Batch objects come from BatchPool.recv(); they cannot be created directly")
+
     cdef int _check(self, str what) except -1:
+        if self.pool is None:
+            raise RuntimeError(f"{what} of a Batch that no BatchPool.recv() made")
         if self._generation != self.pool._generation:
             raise RuntimeError(
                 f"stale batch: {what} of a batch whose pool has received again since (the slots were "
                 f"reused); call .copy() to keep a message beyond the next BatchPool.recv")
         return 0
 
-    cdef Py_ssize_t _index(self, Py_ssize_t i) except -1:
+    cdef Py_ssize_t _index(self, object index) except -1:
+        cdef Py_ssize_t i = <Py_ssize_t>as_int(index, "batch index", -0x7FFFFFFF, 0x7FFFFFFF)
         if i < 0:
             i += self.n
         if i < 0 or i >= self.n:
@@ -518,12 +609,14 @@ cdef class Batch:
 
     cdef object _array(self, str name):
         self._check(name)
-        return self.pool._arrays[name][:self.n]
+        # a copy (len(batch) items): metadata never changes under a caller who keeps it
+        # past the next receive, and holding it does not block that receive
+        return self.pool._arrays[name][:self.n].copy()
 
     @property
     def stale(self):
         """True once the pool has received again (the data are gone)."""
-        return self._generation != self.pool._generation
+        return self.pool is None or self._generation != self.pool._generation
 
     def __len__(self):
         return self.n
@@ -581,19 +674,20 @@ cdef class Batch:
         """bool array: sent with SCTP_UNORDERED."""
         return (self._array("rcv_flags") & SCTP_UNORDERED) != 0
 
-    def data(self, Py_ssize_t i):
+    def data(self, i):
         """Message *i* as a read-only memoryview over its pool slot (no copy).
 
         Counts as an export: release it before the pool's next receive.
         """
         return self[i].data
 
-    def copy(self, Py_ssize_t i):
+    def copy(self, i):
         """Message *i* as ``bytes`` (one copy): survives the pool's next receive."""
         cdef BatchPool p = self.pool
+        cdef Py_ssize_t k
         self._check("copy")
-        i = self._index(i)
-        return PyBytes_FromStringAndSize(p._block + i * p.slot_size, p._lengths[i])
+        k = self._index(i)
+        return PyBytes_FromStringAndSize(p._block + k * p.slot_size, p._lengths[k])
 
     def addresses(self, i=None):
         """The sender address of message *i*, or a list for all (needs ``recv(..., want_addresses=True)``)."""
@@ -607,7 +701,7 @@ cdef class Batch:
             return _address(p, k)
         return [_address(p, k) for k in range(self.n)]
 
-    def message_end(self, Py_ssize_t i):
+    def message_end(self, i):
         """Index of the piece that ends the message starting at *i* (MSG_EOR), or -1 when it continues past the batch."""
         cdef BatchPool p = self.pool
         cdef Py_ssize_t j
@@ -619,23 +713,24 @@ cdef class Batch:
             j += 1
         return -1
 
-    def __getitem__(self, Py_ssize_t i):
+    def __getitem__(self, i):
         cdef BatchPool p = self.pool
         cdef BatchMessage m
+        cdef Py_ssize_t k
         self._check("message")
-        i = self._index(i)
+        k = self._index(i)
         m = BatchMessage.__new__(BatchMessage)
         m.batch = self
-        m.index = i
-        m.length = p._lengths[i]
-        m.stream = p._streams[i]
-        m.ssn = p._ssns[i]
-        m.ppid = p._ppids[i]
-        m.tsn = p._tsns[i]
-        m.assoc_id = p._assoc_ids[i]
-        m.msg_flags = p._msg_flags[i]
-        m.rcv_flags = p._rcv_flags[i]
-        m.context = p._contexts[i]
+        m.index = k
+        m.length = p._lengths[k]
+        m.stream = p._streams[k]
+        m.ssn = p._ssns[k]
+        m.ppid = p._ppids[k]
+        m.tsn = p._tsns[k]
+        m.assoc_id = p._assoc_ids[k]
+        m.msg_flags = p._msg_flags[k]
+        m.rcv_flags = p._rcv_flags[k]
+        m.context = p._contexts[k]
         return m
 
     def __iter__(self):
@@ -661,6 +756,15 @@ cdef class BatchMessage:
     ``msg_flags``, ``rcv_flags`` stay readable after the batch goes stale.
     """
 
+    def __init__(self, *args, **kwargs):
+        raise TypeError("BatchMessage objects come from a Batch (batch[i]); they cannot be created directly")
+
+    cdef Batch _current(self, str what):
+        if self.batch is None:
+            raise RuntimeError(f"{what} of a BatchMessage that no Batch made")
+        self.batch._check(what)
+        return self.batch
+
     @property
     def data(self):
         """Read-only memoryview over the pool slot (no copy)."""
@@ -668,8 +772,7 @@ cdef class BatchMessage:
 
     def copy(self):
         """The payload as ``bytes`` (one copy)."""
-        cdef BatchPool p = self.batch.pool
-        self.batch._check("copy")
+        cdef BatchPool p = self._current("copy").pool
         return PyBytes_FromStringAndSize(p._block + self.index * p.slot_size, self.length)
 
     @property
@@ -689,7 +792,7 @@ cdef class BatchMessage:
     @property
     def addr(self):
         """The sender's address (with ``want_addresses=True``), else None."""
-        self.batch._check("addr")
+        self._current("addr")
         if not self.batch.has_addresses:
             return None
         return _address(self.batch.pool, self.index)
@@ -703,10 +806,9 @@ cdef class BatchMessage:
                 f"ppid={self.ppid} assoc_id={self.assoc_id} eor={self.eor}>")
 
     def __getbuffer__(self, Py_buffer *buffer, int flags):
-        cdef BatchPool p = self.batch.pool
+        cdef BatchPool p = self._current("data").pool
         if flags & PyBUF_WRITABLE:
             raise BufferError("batch message data is read-only (it lives in the receive pool); use .copy()")
-        self.batch._check("data")
         buffer.buf = p._block + self.index * p.slot_size
         buffer.obj = self
         buffer.len = self.length
@@ -724,7 +826,7 @@ cdef class BatchMessage:
         self.batch.pool._exports -= 1
 
 
-def reassemble(BatchPool pool, sock, Batch batch, Py_ssize_t max_size=16 * 1024 * 1024):
+def reassemble(BatchPool pool, sock, Batch batch, max_size=16 * 1024 * 1024):
     """Yield ``(index, data)`` for each whole message in *batch*.
 
     Single-piece messages come as zero-copy memoryviews (release them before
@@ -736,8 +838,14 @@ def reassemble(BatchPool pool, sock, Batch batch, Py_ssize_t max_size=16 * 1024 
     """
     cdef Py_ssize_t i = 0, j
     if batch.starts_mid_message:
-        raise RuntimeError("reassemble: this batch begins in the middle of a message whose first piece was in "
-                           "an earlier batch; complete() or reassemble() every batch that ends in a partial piece")
+        if pool._rest is None:
+            raise RuntimeError("reassemble: this batch begins in the middle of a message whose first piece was "
+                               "in an earlier batch; complete() or reassemble() every batch that ends in a "
+                               "partial piece")
+        # an earlier complete() stopped early (a timeout): this batch carries the message on
+        j = batch.message_end(0)
+        yield 0, pool.complete(sock, batch, 0, max_size)
+        i = batch.n if j < 0 else j + 1
     while i < batch.n:
         j = batch.message_end(i)
         if j == i:
@@ -797,12 +905,14 @@ def send_batch(sock, buffers, streams=None, ppids=None, flags=None, assoc_ids=No
     non-blocking socket whose send buffer fills, returns the number the
     kernel took (possibly fewer than given: those were sent, the rest were
     not and can be retried); raises ``BlockingIOError`` only when none was
-    taken.  A blocking socket sends all of them (or raises
-    ``TimeoutError`` after its timeout when none went).
+    taken.  A blocking socket sends all of them; with a timeout, it returns
+    the number sent when the timeout expires after some went, and raises
+    ``TimeoutError`` when none did.  Any other error (a stream beyond the
+    negotiated count, the association gone ...) is raised, with the number
+    of messages sent before it in the exception's ``sent`` attribute.
     """
-    cdef int fd = fileno_of(sock)
-    cdef double timeout = _timeout_of(sock)
-    cdef double deadline = 0.0
+    cdef Socket s = as_socket(sock)
+    cdef mmsg_call call
     cdef Py_buffer whole
     cdef bint have_whole = False
     cdef Py_buffer *views = NULL
@@ -937,29 +1047,25 @@ def send_batch(sock, buffers, streams=None, ppids=None, flags=None, assoc_ids=No
                 si.snd_context = <uint32_t>_pick(p_ctx, s_ctx, i)
                 si.snd_assoc_id = <sctp_assoc_t>_pick(p_assoc, s_assoc, i)
 
+        memset(&call, 0, sizeof(call))
         while total < n:
-            left = <unsigned int>(n - total)
-            with nogil:
-                r = sendmmsg(fd, hdrs + total, left, MSG_NOSIGNAL)
-                err = errno
-            if r > 0:
-                total += r
-                continue
+            call.hdrs = hdrs + total
+            call.n = <unsigned int>(n - total)
+            try:
+                r = <int>s.call(POLLOUT, _sendmmsg_impl, &call, "sendmmsg")
+            except (BlockingIOError, TimeoutError) as e:
+                if total:
+                    break                       # the send buffer stayed full: report what went
+                e.sent = 0
+                raise
+            except OSError as e:
+                # the kernel reports an error only for the first message it could not take:
+                # the ones before it were sent, and the caller must know how many
+                e.sent = total
+                raise
             if r == 0:
                 break
-            if err == EINTR:
-                PyErr_CheckSignals()
-            elif err == EAGAIN:
-                if total and timeout <= 0.0:
-                    break                       # partial on a non-blocking socket: report it
-                if wait_fd(fd, POLLOUT, timeout, &deadline, "sendmmsg"):
-                    if total:
-                        break
-                    raise TimeoutError(f"sendmmsg: timed out after {timeout:g} s")
-            elif total:
-                break                           # the kernel took these; the error repeats on the next call
-            else:
-                raise_errno("sendmmsg", err)
+            total += r
         return total
     finally:
         for i in range(nviews):

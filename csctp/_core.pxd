@@ -1,22 +1,52 @@
 from csctp.includes.socket cimport msghdr, socklen_t, sockaddr
 from csctp.includes.sctp cimport sctp_assoc_t
 from csctp._addr cimport AddrList
+from csctp._message cimport Message
+
+# One system call on *fd* with its arguments in *arg*: returns >= 0 or -1 with errno set.
+# Socket.call() runs it with the GIL released and does everything around it.
+cdef struct connectx_call:
+    sockaddr *addrs
+    int count
+    sctp_assoc_t aid
+
+ctypedef Py_ssize_t (*sys_impl)(int fd, void *arg) noexcept nogil
+
+
+cdef class Reassembler:
+    cdef dict _parts                # (assoc_id, stream or -1, is_notification) -> [bytes, ...]
+    cdef dict _sizes
+    cdef public Py_ssize_t max_size
+
+    cpdef object feed(self, Message m)
+    cpdef drop(self, int assoc_id)
+
 
 cdef class Socket:
     cdef int _fd
+    cdef int _wakefd                # eventfd that close() signals to wake waiting calls (-1: none yet)
+    cdef int _inflight              # calls between their start and their end (counted under the GIL)
+    cdef bint _closing              # close() was called; the descriptor goes when _inflight is 0
+    cdef bint _borrowed             # a caller's descriptor: never closed, its flags never changed
     cdef readonly int family
     cdef readonly int type
     cdef double _timeout            # < 0: blocking; 0: non-blocking; > 0: seconds
-    cdef public Py_ssize_t recv_size
+    cdef Py_ssize_t _recv_size
+    cdef readonly Reassembler reassembler
 
     cdef int _check_open(self, str op) except -1
-    cdef int _wait(self, short events, str op, double *deadline) except -1
+    cdef Py_ssize_t call(self, short events, sys_impl impl, void *arg, str op) except -1
+    cdef int _wait(self, int fd, short events, str op, double *deadline) except -1
+    cdef int _sleep(self, double seconds, str op) except -1
+    cdef int _release(self, bint quiet) except -1
+    cdef int _adopt_fd(self, int fd, int family, int type) except -1
+    cdef sctp_assoc_t _connectx(self, connectx_call *c, str op) except? -1
     cdef Py_ssize_t _sendmsg(self, msghdr *msg, int flags, str op) except -1
     cdef Py_ssize_t _recvmsg(self, msghdr *msg, int flags, str op) except -1
     cdef int _setint(self, int level, int name, int value, str op) except -1
     cdef AddrList _pack(self, object addrs, str op)
 
+cdef Socket as_socket(object sock)
 cdef int fileno_of(object sock) except -1
 cdef list walk_addrs(sockaddr *addrs, int n)
 cdef list get_addrs(int fd, sctp_assoc_t aid, bint peer)
-cdef int wait_fd(int fd, short events, double timeout, double *deadline, str op) except -1

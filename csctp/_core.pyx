@@ -3,10 +3,24 @@
 
 Design rules (see docs/design.md):
 
-* every system call runs with the GIL released and goes through one retry
-  loop: EINTR is retried after running signal handlers (PEP 475), EAGAIN
-  waits for readiness when a timeout is set, every other errno becomes the
-  matching ``OSError`` subclass naming the operation (``csctp._errors``);
+* every system call that can wait goes through one helper, :meth:`Socket.call`
+  (CPython's ``sock_call_ex`` is the model): the GIL released, EINTR retried
+  after running signal handlers (PEP 475), EAGAIN turned into a ``poll`` until
+  the deadline, every other errno into the matching ``OSError`` subclass naming
+  the operation (``csctp._errors``).  A new call is a five-line ``sys_impl``
+  function, never a new loop;
+* **close-safety**: ``close()`` while other threads are inside calls on the
+  socket never lets them act on a reused descriptor number.  Calls are counted
+  while they run (under the GIL); ``close()`` marks the socket closing, wakes
+  every waiting call through an eventfd, and the descriptor itself is closed
+  by whichever call leaves last.  Until then the number stays allocated, so
+  the kernel cannot hand it to a new socket.  For the wake-up to reach every
+  waiter, csctp never blocks inside the kernel: the descriptor it owns is
+  always ``O_NONBLOCK`` and "blocking" means an unbounded ``poll`` on the
+  socket and the eventfd (Go's runtime does the same).  The JDK's answer
+  (``dup2`` of a dead socket onto the number, plus signals to interrupt
+  threads blocked in the kernel) needs a signal handler in every process that
+  imports csctp; the counter needs nothing;
 * data paths call ``sendmsg``/``recvmsg`` with RFC 6458 control messages
   (SNDINFO, PRINFO, RCVINFO, NXTINFO) directly rather than through
   libsctp's ``sctp_sendmsg``/``sctp_recvmsg``: those use the deprecated
@@ -17,11 +31,12 @@ Design rules (see docs/design.md):
   straight into it, and ``recv`` receives into the ``bytes`` it returns.
 """
 
-from libc.errno cimport errno, EINTR, EAGAIN, EINPROGRESS, EBADF, EPROTONOSUPPORT, EINVAL
+from libc.errno cimport errno, EINTR, EAGAIN, EINPROGRESS, EBADF, EPROTONOSUPPORT, EINVAL, ECONNREFUSED
 from libc.string cimport memset, memcpy
-from libc.stdint cimport uint16_t, uint32_t, int32_t
+from libc.stdint cimport uint16_t, uint32_t, int32_t, uint64_t
 from libc.stdlib cimport free, malloc
-from cpython.buffer cimport PyObject_GetBuffer, PyBuffer_Release, PyBUF_SIMPLE, PyBUF_WRITABLE
+from cpython.buffer cimport (PyObject_GetBuffer, PyBuffer_Release, PyObject_CheckBuffer, PyBUF_SIMPLE,
+                             PyBUF_WRITABLE)
 from cpython.bytes cimport PyBytes_FromStringAndSize, PyBytes_AS_STRING
 from cpython.exc cimport PyErr_CheckSignals
 from cpython.object cimport PyObject
@@ -31,7 +46,7 @@ from posix.time cimport clock_gettime, CLOCK_MONOTONIC, timespec as posix_timesp
 from csctp.includes.socket cimport *
 from csctp.includes.sctp cimport *
 from csctp._errors cimport raise_errno, raise_last
-from csctp._convert cimport as_int
+from csctp._convert cimport as_int, as_u16, as_u32, as_assoc_id
 from csctp._addr cimport AddrList, pack, sockaddr_to_py, unpack_packed, sockaddr_len
 from csctp._message cimport Message, message_new, message_set_addr, message_set_rcvinfo, message_set_sndrcv, NxtInfo
 
@@ -43,23 +58,23 @@ cdef extern from "Python.h":
     int _PyBytes_Resize(PyObject **bytes, Py_ssize_t newsize) except -1
     void Py_XDECREF(PyObject *o)
 
-DEF DEFAULT_RECV_SIZE = 65536
-DEF CBUF_WORDS = 64                # 512 bytes of aligned control buffer
+cdef enum:
+    DEFAULT_RECV_SIZE = 65536
+    CBUF_WORDS = 64                 # 512 bytes of aligned control buffer
+    INT_MAX = 2147483647
+    MAX_RECV = 1 << 30              # a single recv buffer: 1 GiB is already absurd for SCTP
+
+# a one-to-many connectx polls SCTP_STATUS until the association is up: from 1 ms, doubling to 50 ms
+cdef double CONNECT_POLL_FIRST = 0.001
+cdef double CONNECT_POLL_MAX = 0.05
+# Largest message a whole-message receive reassembles by default.
+MAX_MESSAGE = 16 * 1024 * 1024
 
 
 cdef inline double _now() noexcept nogil:
     cdef posix_timespec ts
     clock_gettime(CLOCK_MONOTONIC, &ts)
     return ts.tv_sec + ts.tv_nsec * 1e-9
-
-
-DEF INT_MAX = 2147483647
-DEF ASSOC_MIN = -2147483648
-DEF MAX_RECV = 1 << 30          # a single recv buffer: 1 GiB is already absurd for SCTP
-
-
-cdef inline uint32_t _as_u32(object v, str what) except? 0xFFFFFFFF:
-    return <uint32_t>as_int(v, what, 0, 0xFFFFFFFF)
 
 
 cdef inline int _get_buffer(object obj, Py_buffer *view, int flags, str op) except -1:
@@ -77,19 +92,63 @@ cdef inline int _get_buffer(object obj, Py_buffer *view, int flags, str op) exce
     return 0
 
 
-cdef int fileno_of(object sock) except -1:
-    """The file descriptor of a csctp Socket, a socket.socket, or an int."""
+cdef int _fd_of(object sock) except -2:
+    """The descriptor of a non-csctp socket argument: an int, or an object with fileno()."""
+    if isinstance(sock, bool):
+        raise TypeError("expected a socket, a file descriptor or an object with fileno(), got bool")
+    if isinstance(sock, int):
+        return <int>as_int(sock, "file descriptor", -1, INT_MAX)
+    try:
+        fn = sock.fileno
+    except AttributeError:
+        raise TypeError(f"expected a socket, a file descriptor or an object with fileno(), "
+                        f"got {type(sock).__name__}") from None
+    return <int>as_int(fn(), "fileno()", -1, INT_MAX)
+
+
+cdef Socket as_socket(object sock):
+    """*sock* as a :class:`Socket`: itself, the one an Association/Endpoint wraps, or a borrowed one.
+
+    A borrowed Socket wraps a caller's descriptor (an int, a ``socket.socket``):
+    it never closes it and never changes its flags, so a blocking descriptor
+    blocks in the kernel as the caller set it up; EAGAIN waits for the
+    ``socket.socket``'s own timeout, or raises ``BlockingIOError`` for a bare
+    descriptor.  Close-safety is the caller's business then: csctp cannot know
+    when a descriptor it does not own is closed.
+    """
+    cdef Socket s
     cdef int fd
     if isinstance(sock, Socket):
-        fd = (<Socket>sock)._fd
-    elif isinstance(sock, int):
-        fd = sock
-    else:
-        try:
-            fd = sock.fileno()
-        except AttributeError:
-            raise TypeError(f"expected a socket, a file descriptor or an object with fileno(), "
-                            f"got {type(sock).__name__}") from None
+        return <Socket>sock
+    inner = getattr(sock, "socket", None)
+    if isinstance(inner, Socket):
+        return <Socket>inner
+    fd = _fd_of(sock)
+    if fd < 0:
+        raise OSError(EBADF, "socket is closed")
+    s = Socket.__new__(Socket)
+    s._fd = fd
+    s._borrowed = True
+    try:
+        t = sock.gettimeout()
+    except AttributeError:
+        t = None
+    s._timeout = float(t) if t is not None and t > 0 else 0.0
+    return s
+
+
+cdef int fileno_of(object sock) except -1:
+    """The file descriptor of a csctp Socket (or what wraps one), a socket.socket, or an int."""
+    cdef int fd
+    if not isinstance(sock, Socket):
+        inner = getattr(sock, "socket", None)
+        if not isinstance(inner, Socket):
+            fd = _fd_of(sock)
+            if fd < 0:
+                raise OSError(EBADF, "socket is closed")
+            return fd
+        sock = inner
+    fd = -1 if (<Socket>sock)._closing else (<Socket>sock)._fd
     if fd < 0:
         raise OSError(EBADF, "socket is closed")
     return fd
@@ -152,75 +211,315 @@ cdef inline unsigned char *_put_cmsg(cmsghdr **cur, int type, size_t size) noexc
     return csctp_cmsg_data(c)
 
 
+# ---- the system calls, one small function each (run by Socket.call) -----------------
+
+cdef struct msg_call:
+    msghdr *msg
+    int flags
+    size_t controllen               # recvmsg: the sizes to re-arm before each attempt
+    socklen_t namelen
+
+
+cdef Py_ssize_t _sendmsg_impl(int fd, void *arg) noexcept nogil:
+    cdef msg_call *c = <msg_call *>arg
+    return sendmsg(fd, c.msg, c.flags | MSG_NOSIGNAL)
+
+
+cdef Py_ssize_t _recvmsg_impl(int fd, void *arg) noexcept nogil:
+    cdef msg_call *c = <msg_call *>arg
+    c.msg.msg_controllen = c.controllen
+    c.msg.msg_namelen = c.namelen
+    c.msg.msg_flags = 0
+    return recvmsg(fd, c.msg, c.flags)
+
+
+cdef struct accept_call:
+    sockaddr_storage ss
+    socklen_t sl
+
+
+cdef Py_ssize_t _accept_impl(int fd, void *arg) noexcept nogil:
+    cdef accept_call *c = <accept_call *>arg
+    c.sl = sizeof(c.ss)
+    return accept4(fd, <sockaddr *>&c.ss, &c.sl, SOCK_CLOEXEC | SOCK_NONBLOCK)
+
+
+cdef Py_ssize_t _connectx_impl(int fd, void *arg) noexcept nogil:
+    cdef connectx_call *c = <connectx_call *>arg
+    return sctp_connectx(fd, c.addrs, c.count, &c.aid)
+
+
+cdef struct peeloff_call:
+    sctp_assoc_t aid
+    unsigned int flags
+
+
+cdef Py_ssize_t _peeloff_impl(int fd, void *arg) noexcept nogil:
+    cdef peeloff_call *c = <peeloff_call *>arg
+    if c.flags:
+        return csctp_peeloff_flags(fd, c.aid, c.flags)   # libsctp lacks it, see csctp.h
+    return sctp_peeloff(fd, c.aid)
+
+
+cdef int _set_nonblocking(int fd, bint on, str op) except -1:
+    cdef int fl = fcntl(fd, F_GETFL)
+    if fl < 0:
+        raise_last(f"{op}: fcntl(F_GETFL)")
+    if bool(fl & O_NONBLOCK) != on:
+        if fcntl(fd, F_SETFL, (fl | O_NONBLOCK) if on else (fl & ~O_NONBLOCK)) < 0:
+            raise_last(f"{op}: fcntl(F_SETFL)")
+    return 0
+
+
+cdef int _sockopt_int(int fd, int level, int name, str op) except? -1:
+    cdef int v = 0
+    cdef socklen_t sl = sizeof(int)
+    if getsockopt(fd, level, name, &v, &sl) < 0:
+        raise_last(op)
+    return v
+
+
+cdef bint _is_peeled_off(int fd) noexcept:
+    """A SOCK_SEQPACKET SCTP socket with a peer name is a peeled-off association (one-to-many ones have none)."""
+    cdef sockaddr_storage ss
+    cdef socklen_t sl = sizeof(ss)
+    return getpeername(fd, <sockaddr *>&ss, &sl) == 0
+
+
+cdef class Reassembler:
+    """Joins partial deliveries into whole messages: the one reassembler of csctp.
+
+    Pieces are keyed by (assoc_id, stream, notification?) so that the result
+    is right even when the kernel interleaves partial deliveries
+    (``SCTP_FRAGMENT_INTERLEAVE`` level 2).  The pieces read so far stay here
+    across a timeout, a non-blocking ``BlockingIOError`` or a cancelled task,
+    and move with an association that is peeled off (:meth:`take`): bytes in
+    are bytes out, a message is never spliced.  A message longer than
+    :attr:`max_size` is read to its end and discarded with ``ValueError``.
+    """
+
+    def __cinit__(self, Py_ssize_t max_size=MAX_MESSAGE):
+        self._parts = {}
+        self._sizes = {}
+        self.max_size = max_size
+
+    cpdef object feed(self, Message m):
+        """A whole message (possibly *m* itself, its data joined) or None while pieces are missing."""
+        cdef bint notif = (m.msg_flags & MSG_NOTIFICATION) != 0
+        cdef bint eor = (m.msg_flags & MSG_EOR) != 0
+        cdef Py_ssize_t size
+        if eor and not self._parts:
+            if m.data is not None and len(m.data) > self.max_size:
+                raise ValueError(f"recv: message of {len(m.data)} bytes exceeds max_size={self.max_size} "
+                                 f"(discarded)")
+            return m
+        key = (m.assoc_id, -1 if notif else m.stream, notif)
+        parts = self._parts.get(key)
+        if parts is None:
+            if eor:
+                if m.data is not None and len(m.data) > self.max_size:
+                    raise ValueError(f"recv: message of {len(m.data)} bytes exceeds max_size={self.max_size} "
+                                     f"(discarded)")
+                return m
+            parts = self._parts[key] = []
+            self._sizes[key] = 0
+        size = <Py_ssize_t>self._sizes[key] + len(m.data)
+        self._sizes[key] = size
+        if size <= self.max_size:
+            parts.append(m.data)
+        if not eor:
+            return None
+        del self._parts[key], self._sizes[key]
+        if size > self.max_size:
+            raise ValueError(f"recv: message of {size} bytes exceeds max_size={self.max_size} (discarded)")
+        m.data = b"".join(parts)
+        return m
+
+    cpdef drop(self, int assoc_id):
+        """Forget the pieces of *assoc_id* (the association is gone: the rest will never come)."""
+        for key in [k for k in self._parts if k[0] == assoc_id]:
+            del self._parts[key], self._sizes[key]
+
+    def take(self, assoc_id, Reassembler into):
+        """Move the pieces of *assoc_id* into *into* (a peeled-off association's reassembler)."""
+        aid = as_assoc_id(assoc_id, "Reassembler.take: assoc_id")
+        for key in [k for k in self._parts if k[0] == aid]:
+            into._parts[key] = self._parts.pop(key)
+            into._sizes[key] = self._sizes.pop(key)
+
+    @property
+    def pending(self):
+        """Bytes of unfinished messages held (0 when no message is mid-way)."""
+        return sum(self._sizes.values())
+
+    def __bool__(self):
+        return bool(self._parts)
+
+    def __repr__(self):
+        return f"<csctp.Reassembler {len(self._parts)} unfinished message(s), {self.pending} bytes>"
+
+
 cdef class Socket:
     """An SCTP socket: one-to-one (``SOCK_STREAM``) or one-to-many (``SOCK_SEQPACKET``).
 
     ``Socket(family=AF_INET, type=SOCK_STREAM, fileno=None)``.  With *fileno*
-    the socket adopts (and will close) that descriptor, like
-    ``socket.socket(fileno=...)``.  New sockets have ``SCTP_RECVRCVINFO``
-    enabled, so every received message carries its stream, SSN, PPID, TSN and
-    association id.
+    (an int) the socket adopts (and will close) that descriptor, like
+    ``socket.socket(fileno=...)``: it must be an SCTP socket; *family* and
+    *type* default to the descriptor's own and must match it when given.
+    New sockets have ``SCTP_RECVRCVINFO`` enabled, so every received message
+    carries its stream, SSN, PPID, TSN and association id.
+
+    Safe to close from another thread while calls are in progress: they end
+    with ``OSError(EBADF)`` and never touch a descriptor number that the
+    kernel has handed to someone else (see the module documentation).
     """
 
-    def __cinit__(self, int family=AF_INET, int type=SOCK_STREAM, fileno=None, *, bint rcvinfo=True):
-        cdef int fd, err, fl
+    def __cinit__(self, *args, **kwargs):
         self._fd = -1
+        self._wakefd = -1
         self._timeout = -1.0
-        self.recv_size = DEFAULT_RECV_SIZE
-        if type != SOCK_STREAM and type != SOCK_SEQPACKET:
-            raise ValueError(f"SCTP sockets are SOCK_STREAM (one-to-one) or SOCK_SEQPACKET (one-to-many), got type {type}")
-        if family != AF_INET and family != AF_INET6:
-            raise ValueError(f"SCTP sockets are AF_INET or AF_INET6, got family {family}")
-        self.family = family
-        self.type = type
+        self._recv_size = DEFAULT_RECV_SIZE
+        self.reassembler = Reassembler()
+
+    def __init__(self, family=None, type=None, fileno=None, *, bint rcvinfo=True):
+        cdef int fd, err, fam, typ, proto
+        if self._fd >= 0 or self._closing:
+            raise RuntimeError("Socket.__init__: already initialised")
         if fileno is not None:
-            self._fd = fileno_of(fileno)
-            fl = fcntl(self._fd, F_GETFL)
-            if fl >= 0 and fl & O_NONBLOCK:
-                self._timeout = 0.0        # adopted non-blocking: behave as setblocking(False)
+            if isinstance(fileno, bool) or not isinstance(fileno, int):
+                raise TypeError(f"Socket: fileno must be an int file descriptor, got {fileno.__class__.__name__} "
+                                f"(to hand over a socket object, pass sock.detach())")
+            fd = <int>as_int(fileno, "Socket: fileno", -1, INT_MAX)
+            if fd < 0:
+                raise OSError(EBADF, f"Socket: fileno {fd}: socket is closed")
+            fam = _sockopt_int(fd, SOL_SOCKET, SO_DOMAIN, f"Socket(fileno={fd}): getsockopt(SO_DOMAIN)")
+            typ = _sockopt_int(fd, SOL_SOCKET, SO_TYPE, f"Socket(fileno={fd}): getsockopt(SO_TYPE)")
+            proto = _sockopt_int(fd, SOL_SOCKET, SO_PROTOCOL, f"Socket(fileno={fd}): getsockopt(SO_PROTOCOL)")
+            if proto != IPPROTO_SCTP:
+                raise ValueError(f"Socket: descriptor {fd} is not an SCTP socket (protocol {proto})")
+            if typ == SOCK_SEQPACKET and _is_peeled_off(fd):
+                # Linux makes a peeled-off association's socket SOCK_SEQPACKET, yet it is
+                # one-to-one (connected to its one peer): that is what it is used as
+                typ = SOCK_STREAM
+            if family is not None and as_int(family, "Socket: family", 0, INT_MAX) != fam:
+                raise ValueError(f"Socket: descriptor {fd} has family {fam}, not {family}")
+            if type is not None and as_int(type, "Socket: type", 0, INT_MAX) != typ:
+                raise ValueError(f"Socket: descriptor {fd} has type {typ}, not {type}")
+            self._adopt_fd(fd, fam, typ)
             return
+        fam = AF_INET if family is None else <int>as_int(family, "Socket: family", 0, INT_MAX)
+        typ = SOCK_STREAM if type is None else <int>as_int(type, "Socket: type", 0, INT_MAX)
+        if typ != SOCK_STREAM and typ != SOCK_SEQPACKET:
+            raise ValueError(f"SCTP sockets are SOCK_STREAM (one-to-one) or SOCK_SEQPACKET (one-to-many), got type {typ}")
+        if fam != AF_INET and fam != AF_INET6:
+            raise ValueError(f"SCTP sockets are AF_INET or AF_INET6, got family {fam}")
         with nogil:
-            fd = socket(family, type | SOCK_CLOEXEC, IPPROTO_SCTP)
+            fd = socket(fam, typ | SOCK_CLOEXEC | SOCK_NONBLOCK, IPPROTO_SCTP)
             err = errno
         if fd < 0:
             if err == EPROTONOSUPPORT:
                 raise OSError(err, "socket: this kernel has no SCTP (EPROTONOSUPPORT); try 'modprobe sctp', "
                                    "see 'csctp check', or run under 'python -m csctp.testing -- CMD'")
             raise_errno("socket", err)
+        self.family = fam
+        self.type = typ
         self._fd = fd
         if rcvinfo:
             self._setint(IPPROTO_SCTP, SCTP_RECVRCVINFO, 1, "setsockopt(SCTP_RECVRCVINFO)")
 
+    cdef int _adopt_fd(self, int fd, int family, int type) except -1:
+        """Take ownership of *fd* (a new descriptor from accept/peeloff, or a caller's)."""
+        cdef int fl = fcntl(fd, F_GETFL)
+        if fl < 0:
+            raise_last(f"Socket(fileno={fd}): fcntl(F_GETFL)")
+        self.family = family
+        self.type = type
+        self._fd = fd
+        if fl & O_NONBLOCK:
+            self._timeout = 0.0         # adopted non-blocking: behave as setblocking(False)
+        else:
+            _set_nonblocking(fd, True, f"Socket(fileno={fd})")
+        return 0
+
     def __dealloc__(self):
-        if self._fd >= 0:
+        if self._fd >= 0 and not self._borrowed:
             close(self._fd)
-            self._fd = -1
+        if self._wakefd >= 0:
+            close(self._wakefd)
 
     # ---- life cycle ---------------------------------------------------------
 
     def fileno(self):
-        """The file descriptor, or -1 once closed."""
-        return self._fd
+        """The file descriptor, or -1 once closed.
+
+        csctp keeps its own descriptors ``O_NONBLOCK`` whatever the timeout
+        (see the module documentation); :meth:`detach` gives one back in the
+        mode the timeout says.
+        """
+        return -1 if self._closing else self._fd
 
     @property
     def closed(self):
-        return self._fd < 0
+        return self._fd < 0 or self._closing
+
+    @property
+    def recv_size(self):
+        """Buffer size of :meth:`recv` when no *bufsize* is given (1 .. 2**30; default 65536)."""
+        return self._recv_size
+
+    @recv_size.setter
+    def recv_size(self, value):
+        self._recv_size = <Py_ssize_t>as_int(value, "recv_size", 1, MAX_RECV)
 
     def close(self):
-        """Close the socket.  Safe to call twice."""
-        cdef int fd = self._fd, rc
-        if fd < 0:
+        """Close the socket.  Safe to call twice, and from any thread.
+
+        Calls running in other threads end with ``OSError(EBADF)``; the
+        descriptor is closed when the last of them has left, so its number
+        cannot be reused under them.
+        """
+        cdef uint64_t one = 1
+        if self._fd < 0 or self._closing:
             return
+        self._closing = True
+        if self._inflight == 0:
+            self._release(False)
+        elif self._wakefd >= 0:
+            write(self._wakefd, &one, sizeof(one))
+
+    cdef int _release(self, bint quiet) except -1:
+        """Close the descriptor for real (no call is using it any more); *quiet*: ignore errors."""
+        cdef int fd = self._fd, rc = 0, err = 0
         self._fd = -1
-        with nogil:
-            rc = close(fd)
-        if rc < 0 and errno != EINTR:
-            raise_last("close")
+        if self._wakefd >= 0:
+            close(self._wakefd)
+            self._wakefd = -1
+        if fd >= 0 and not self._borrowed:
+            with nogil:                 # SO_LINGER can make an SCTP close wait for the SHUTDOWN
+                rc = close(fd)
+                err = errno
+        if rc < 0 and err != EINTR and not quiet:
+            raise_errno("close", err)
+        return 0
 
     def detach(self):
-        """Give up the descriptor without closing it; returns it."""
+        """Give up the descriptor without closing it; returns it (-1 when closed).
+
+        The descriptor is put back in the blocking mode the timeout implies.
+        Refused while other threads are inside calls on this socket.
+        """
         cdef int fd = self._fd
+        if fd < 0 or self._closing:
+            return -1
+        if self._inflight:
+            raise RuntimeError(f"detach: {self._inflight} call(s) on this socket are still running in other threads")
+        if not self._borrowed and self._timeout < 0:
+            _set_nonblocking(fd, False, "detach")
         self._fd = -1
+        self._closing = True
+        if self._wakefd >= 0:
+            close(self._wakefd)
+            self._wakefd = -1
         return fd
 
     def __enter__(self):
@@ -232,31 +531,24 @@ cdef class Socket:
     def __repr__(self):
         kind = "one-to-one" if self.type == SOCK_STREAM else "one-to-many"
         fam = "AF_INET" if self.family == AF_INET else "AF_INET6"
-        return f"<csctp.Socket fd={self._fd} {fam} {kind}>"
+        return f"<csctp.Socket fd={self.fileno()} {fam} {kind}>"
 
     # ---- blocking and timeouts ---------------------------------------------
 
     def settimeout(self, value):
         """``None``: blocking; ``0``: non-blocking (EAGAIN -> BlockingIOError); ``t > 0``: wait at most t seconds."""
         cdef double t
-        cdef int fl
         if value is None:
             t = -1.0
         else:
-            try:
-                t = float(value)
-            except (TypeError, ValueError):
-                raise TypeError(f"settimeout: timeout must be None or a number, got {type(value).__name__}") from None
+            if isinstance(value, (str, bytes, bytearray)) or not (
+                    isinstance(value, (int, float)) or hasattr(type(value), "__float__")):
+                raise TypeError(f"settimeout: timeout must be None or a number, got {type(value).__name__}")
+            t = float(value)
             # poll() takes milliseconds in an int: anything past ~24 days cannot be waited for exactly
             if not (0.0 <= t <= 2000000.0):
                 raise ValueError(f"settimeout: timeout must be None or 0..2000000 seconds, got {value!r}")
         self._check_open("settimeout")
-        fl = fcntl(self._fd, F_GETFL)
-        if fl < 0:
-            raise_last("fcntl(F_GETFL)")
-        fl = (fl & ~O_NONBLOCK) if t < 0 else (fl | O_NONBLOCK)
-        if fcntl(self._fd, F_SETFL, fl) < 0:
-            raise_last("fcntl(F_SETFL)")
         self._timeout = t
 
     def gettimeout(self):
@@ -266,60 +558,124 @@ cdef class Socket:
         self.settimeout(None if flag else 0.0)
 
     cdef int _check_open(self, str op) except -1:
-        if self._fd < 0:
+        if self._fd < 0 or self._closing:
             raise OSError(EBADF, f"{op}: socket is closed")
         return 0
 
-    cdef int _wait(self, short events, str op, double *deadline) except -1:
-        """After EAGAIN: wait for *events* until the deadline, or raise."""
-        # timeout 0: non-blocking by request; < 0: the descriptor was made non-blocking behind our back
-        if wait_fd(self._fd, events, self._timeout, deadline, op):
-            raise TimeoutError(f"{op}: timed out after {self._timeout:g} s")
+    cdef Py_ssize_t call(self, short events, sys_impl impl, void *arg, str op) except -1:
+        """Run *impl* on this socket's descriptor: the one system-call loop of csctp.
+
+        The GIL is released around the call; EINTR runs the signal handlers and
+        retries; EAGAIN raises ``BlockingIOError`` (timeout 0), or waits for
+        *events* until the deadline (``TimeoutError``) and retries; any other
+        errno raises the matching ``OSError`` naming *op*.  The call is counted
+        while it runs, so that a concurrent :meth:`close` cannot free the
+        descriptor number under it (see the module documentation).
+        """
+        cdef Py_ssize_t r
+        cdef int err, fd
+        cdef double deadline = 0.0
+        if self._fd < 0 or self._closing:
+            raise OSError(EBADF, f"{op}: socket is closed")
+        fd = self._fd
+        self._inflight += 1
+        try:
+            while True:
+                with nogil:
+                    r = impl(fd, arg)
+                    err = errno
+                if r >= 0:
+                    return r
+                if err == EINTR:
+                    PyErr_CheckSignals()
+                elif err == EAGAIN:
+                    if self._timeout == 0.0:
+                        raise BlockingIOError(err, f"{op}: resource temporarily unavailable (non-blocking socket)")
+                    if self._closing:
+                        break
+                    self._wait(fd, events, op, &deadline)
+                else:
+                    raise_errno(op, err)
+                if self._closing:
+                    break
+            raise OSError(EBADF, f"{op}: the socket was closed while the call was in progress")
+        finally:
+            self._inflight -= 1
+            if self._closing and self._inflight == 0 and self._fd >= 0:
+                self._release(True)
+
+    cdef int _wait(self, int fd, short events, str op, double *deadline) except -1:
+        """Wait until *fd* is ready for *events* or close() is called; TimeoutError past the deadline.
+
+        *deadline* is set on the first call (0.0 = not yet) and kept across
+        retries.  Returns normally when the descriptor is ready or the socket
+        is closing (the caller checks which).
+        """
+        cdef pollfd p[2]
+        cdef int rc, ms, err
+        cdef double left
+        if self._wakefd < 0:
+            self._wakefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)
+            if self._wakefd < 0:
+                raise_last(f"{op}: eventfd")
+        if self._timeout > 0.0 and deadline[0] == 0.0:
+            deadline[0] = _now() + self._timeout
+        while True:
+            if self._timeout > 0.0:
+                left = deadline[0] - _now()
+                if left <= 0:
+                    raise TimeoutError(f"{op}: timed out after {self._timeout:g} s")
+                ms = <int>(left * 1000.0) + 1
+            else:
+                ms = -1
+            p[0].fd = fd
+            p[0].events = events
+            p[0].revents = 0
+            p[1].fd = self._wakefd
+            p[1].events = POLLIN
+            p[1].revents = 0
+            with nogil:
+                rc = poll(p, 2, ms)
+                err = errno
+            if rc > 0 or self._closing:
+                return 0
+            if rc < 0:
+                if err != EINTR:
+                    raise_errno(f"{op}: poll", err)
+                PyErr_CheckSignals()
+
+    cdef int _sleep(self, double seconds, str op) except -1:
+        """Sleep *seconds* with the GIL released, waking early when close() is called."""
+        cdef pollfd p
+        cdef int rc, err
+        cdef int ms = <int>(seconds * 1000.0) + 1
+        if self._wakefd < 0:
+            self._wakefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)
+            if self._wakefd < 0:
+                raise_last(f"{op}: eventfd")
+        p.fd = self._wakefd
+        p.events = POLLIN
+        p.revents = 0
+        with nogil:
+            rc = poll(&p, 1, ms)
+            err = errno
+        if rc < 0 and err == EINTR:
+            PyErr_CheckSignals()
         return 0
 
     cdef Py_ssize_t _sendmsg(self, msghdr *msg, int flags, str op) except -1:
-        cdef Py_ssize_t n
-        cdef int err, fd
-        cdef double deadline = 0.0
-        while True:
-            fd = self._fd
-            if fd < 0:
-                raise OSError(EBADF, f"{op}: socket is closed")
-            with nogil:
-                n = sendmsg(fd, msg, flags | MSG_NOSIGNAL)
-                err = errno
-            if n >= 0:
-                return n
-            if err == EINTR:
-                PyErr_CheckSignals()
-            elif err == EAGAIN and self._timeout != 0.0:
-                self._wait(POLLOUT, op, &deadline)
-            else:
-                raise_errno(op, err)
+        cdef msg_call c
+        c.msg = msg
+        c.flags = flags
+        return self.call(POLLOUT, _sendmsg_impl, &c, op)
 
     cdef Py_ssize_t _recvmsg(self, msghdr *msg, int flags, str op) except -1:
-        cdef Py_ssize_t n
-        cdef int err, fd
-        cdef double deadline = 0.0
-        cdef size_t controllen = msg.msg_controllen
-        cdef socklen_t namelen = msg.msg_namelen
-        while True:
-            fd = self._fd
-            if fd < 0:
-                raise OSError(EBADF, f"{op}: socket is closed")
-            with nogil:
-                n = recvmsg(fd, msg, flags)
-                err = errno
-            if n >= 0:
-                return n
-            msg.msg_controllen = controllen
-            msg.msg_namelen = namelen
-            if err == EINTR:
-                PyErr_CheckSignals()
-            elif err == EAGAIN and self._timeout != 0.0:
-                self._wait(POLLIN, op, &deadline)
-            else:
-                raise_errno(op, err)
+        cdef msg_call c
+        c.msg = msg
+        c.flags = flags
+        c.controllen = msg.msg_controllen
+        c.namelen = msg.msg_namelen
+        return self.call(POLLIN, _recvmsg_impl, &c, op)
 
     # ---- addresses and associations ----------------------------------------
 
@@ -332,77 +688,104 @@ cdef class Socket:
     def bind(self, addrs):
         """Bind to one address or, multi-homed, several (``"192.0.2.1/198.51.100.1:2905"``)."""
         cdef AddrList al
-        cdef int rc, err
+        cdef int rc
         self._check_open("bind")
         al = self._pack(addrs, "bind")
+        # instant calls keep the GIL: no close() can run between the check and the call
         if al.count == 1:
-            with nogil:
-                rc = bind(self._fd, al.ptr(), al.first_len())
-                err = errno
+            rc = bind(self._fd, al.ptr(), al.first_len())
         else:
-            with nogil:
-                rc = sctp_bindx(self._fd, al.ptr(), al.count, SCTP_BINDX_ADD_ADDR)
-                err = errno
+            rc = sctp_bindx(self._fd, al.ptr(), al.count, SCTP_BINDX_ADD_ADDR)
         if rc < 0:
-            raise_errno(f"bind({addrs!r})", err)
+            raise_last(f"bind({addrs!r})")
 
     def bindx(self, addrs, flags=SCTP_BINDX_ADD_ADDR):
         """``sctp_bindx``: add (default) or remove (``SCTP_BINDX_REM_ADDR``) local addresses."""
         cdef AddrList al
-        cdef int rc, err
         cdef int fl = <int>as_int(flags, "sctp_bindx: flags", 0, INT_MAX)
         self._check_open("sctp_bindx")
         if fl != SCTP_BINDX_ADD_ADDR and fl != SCTP_BINDX_REM_ADDR:
             raise ValueError(f"sctp_bindx: flags must be BINDX_ADD_ADDR or BINDX_REM_ADDR, got {flags}")
         al = self._pack(addrs, "sctp_bindx")
-        with nogil:
-            rc = sctp_bindx(self._fd, al.ptr(), al.count, fl)
-            err = errno
-        if rc < 0:
-            raise_errno(f"sctp_bindx({addrs!r})", err)
+        if sctp_bindx(self._fd, al.ptr(), al.count, fl) < 0:
+            raise_last(f"sctp_bindx({addrs!r})")
 
     def listen(self, backlog=128):
-        cdef int rc
         cdef int bl = <int>as_int(backlog, "listen: backlog", 0, INT_MAX)
         self._check_open("listen")
-        with nogil:
-            rc = listen(self._fd, bl)
-        if rc < 0:
+        if listen(self._fd, bl) < 0:
             raise_last("listen")
 
     def connectx(self, addrs):
         """``sctp_connectx``: start an association to one or several peer addresses.
 
-        Returns the association id.  Blocks until the association is up (or
+        Returns the association id.  Waits until the association is up (or
         the timeout expires) unless the socket is non-blocking, where it
-        raises ``BlockingIOError`` once the INIT is on its way.
+        raises ``BlockingIOError(EINPROGRESS)`` once the INIT is on its way.
+        A refused or unreachable peer raises the kernel's error
+        (``ConnectionRefusedError``, ``TimeoutError`` ...) naming the call.
         """
         cdef AddrList al
-        cdef int rc, err, soerr = 0
-        cdef sctp_assoc_t aid = 0
-        cdef socklen_t sl = sizeof(int)
-        cdef double deadline = 0.0
+        cdef connectx_call c
+        cdef str op
         self._check_open("sctp_connectx")
         al = self._pack(addrs, "sctp_connectx")
+        op = f"sctp_connectx({addrs!r})"
+        c.addrs = al.ptr()
+        c.count = al.count
+        c.aid = 0
+        self._inflight += 1
+        try:
+            return self._connectx(&c, op)
+        finally:
+            self._inflight -= 1
+            if self._closing and self._inflight == 0 and self._fd >= 0:
+                self._release(True)
+
+    cdef sctp_assoc_t _connectx(self, connectx_call *c, str op) except? -1:
+        cdef int err, fd = self._fd
+        cdef double deadline = 0.0, delay = CONNECT_POLL_FIRST
+        cdef sctp_status st
+        cdef socklen_t sl
+        try:
+            self.call(POLLOUT, _connectx_impl, c, op)
+            return c.aid
+        except BlockingIOError as e:
+            if e.errno != EINPROGRESS:
+                raise
+        if self._timeout == 0.0:
+            raise BlockingIOError(EINPROGRESS, f"{op}: operation in progress (non-blocking socket)")
+        if self.type == SOCK_STREAM:
+            # one-to-one: writable once the association is up, an error (SO_ERROR) when it failed
+            self._wait(fd, POLLOUT, op, &deadline)
+            if self._closing:
+                raise OSError(EBADF, f"{op}: the socket was closed while the call was in progress")
+            err = _sockopt_int(fd, SOL_SOCKET, SO_ERROR, "getsockopt(SO_ERROR)")
+            if err:
+                raise_errno(op, err)
+            return c.aid
+        # one-to-many: the socket is writable all along, so the association's own state tells
+        if self._timeout > 0.0:
+            deadline = _now() + self._timeout
         while True:
-            with nogil:
-                rc = sctp_connectx(self._fd, al.ptr(), al.count, &aid)
+            memset(&st, 0, sizeof(st))
+            st.sstat_assoc_id = c.aid
+            sl = sizeof(st)
+            if getsockopt(fd, SOL_SCTP, SCTP_STATUS, &st, &sl) < 0:
                 err = errno
-            if rc >= 0:
-                return aid
-            if err != EINTR:
-                break
-            PyErr_CheckSignals()
-        if err == EINPROGRESS and self._timeout != 0.0:
-            self._wait(POLLOUT, f"sctp_connectx({addrs!r})", &deadline)
-            if getsockopt(self._fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) < 0:
-                raise_last("getsockopt(SO_ERROR)")
-            if soerr:
-                raise_errno(f"sctp_connectx({addrs!r})", soerr)
-            return aid
-        if err == EINPROGRESS:
-            raise BlockingIOError(err, f"sctp_connectx({addrs!r}): operation in progress (non-blocking socket)")
-        raise_errno(f"sctp_connectx({addrs!r})", err)
+                if err == EINVAL:       # the association is gone: refused, or INIT retries ran out
+                    raise ConnectionRefusedError(
+                        ECONNREFUSED, f"{op}: the association ended before it was established "
+                                      f"(refused, or INIT retransmissions exhausted)")
+                raise_errno(f"{op}: getsockopt(SCTP_STATUS)", err)
+            if st.sstat_state == SCTP_ESTABLISHED:
+                return c.aid
+            if self._timeout > 0.0 and _now() >= deadline:
+                raise TimeoutError(f"{op}: timed out after {self._timeout:g} s")
+            self._sleep(delay, op)
+            if self._closing:
+                raise OSError(EBADF, f"{op}: the socket was closed while the call was in progress")
+            delay = min(delay * 2, CONNECT_POLL_MAX)
 
     def connect(self, addrs):
         """Connect (one-to-one) or set up an association (one-to-many); same as :meth:`connectx`."""
@@ -410,57 +793,53 @@ cdef class Socket:
 
     def accept(self):
         """Accept an association on a listening one-to-one socket: ``(Socket, peer_address)``."""
-        cdef sockaddr_storage ss
-        cdef socklen_t sl
-        cdef int fd = -1, err
-        cdef double deadline = 0.0
+        cdef accept_call c
+        cdef int fd
         cdef Socket s
-        self._check_open("accept")
-        while True:
-            sl = sizeof(ss)
-            with nogil:
-                fd = accept4(self._fd, <sockaddr *>&ss, &sl, SOCK_CLOEXEC)
-                err = errno
-            if fd >= 0:
-                break
-            if err == EINTR:
-                PyErr_CheckSignals()
-            elif err == EAGAIN and self._timeout != 0.0:
-                self._wait(POLLIN, "accept", &deadline)
-            else:
-                raise_errno("accept", err)
-        s = Socket(self.family, SOCK_STREAM, fd)
+        fd = <int>self.call(POLLIN, _accept_impl, &c, "accept")
+        s = Socket.__new__(Socket)
+        s._fd = fd                      # owned from here: closed by s if anything below fails
+        s.family = self.family
+        s.type = SOCK_STREAM
         s._setint(IPPROTO_SCTP, SCTP_RECVRCVINFO, 1, "setsockopt(SCTP_RECVRCVINFO)")
-        return s, sockaddr_to_py(<sockaddr *>&ss, sl)
+        return s, sockaddr_to_py(<sockaddr *>&c.ss, c.sl)
 
     def peeloff(self, assoc_id, flags=0):
-        """``sctp_peeloff`` / ``sctp_peeloff_flags``: branch an association off into a one-to-one Socket."""
-        cdef int fd, err
+        """``sctp_peeloff`` / ``sctp_peeloff_flags``: branch an association off into a one-to-one Socket.
+
+        The new socket is blocking (non-blocking with ``SOCK_NONBLOCK`` in
+        *flags*), and its reassembler holds the pieces of the association's
+        current message that this socket's whole-message receives had read, so
+        that message arrives whole on the new socket.
+        """
+        cdef peeloff_call c
+        cdef int fd
         cdef Socket s
-        cdef sctp_assoc_t aid = <sctp_assoc_t>as_int(assoc_id, "sctp_peeloff: assoc_id", ASSOC_MIN, INT_MAX)
-        cdef unsigned int fl = <unsigned int>as_int(flags, "sctp_peeloff: flags", 0, INT_MAX)
         self._check_open("sctp_peeloff")
-        with nogil:
-            if fl:
-                fd = csctp_peeloff_flags(self._fd, aid, fl)   # libsctp lacks it, see csctp.h
-            else:
-                fd = sctp_peeloff(self._fd, aid)
-            err = errno
-        if fd < 0:
-            raise_errno(f"sctp_peeloff(assoc_id={assoc_id})", err)
-        s = Socket(self.family, SOCK_STREAM, fd)
+        c.aid = as_assoc_id(assoc_id, "sctp_peeloff: assoc_id")
+        c.flags = <unsigned int>as_int(flags, "sctp_peeloff: flags", 0, INT_MAX)
+        fd = <int>self.call(0, _peeloff_impl, &c, f"sctp_peeloff(assoc_id={assoc_id})")
+        s = Socket.__new__(Socket)
+        s._fd = fd
+        s.family = self.family
+        s.type = SOCK_STREAM
+        if c.flags & SOCK_NONBLOCK:
+            s._timeout = 0.0
+        else:
+            _set_nonblocking(fd, True, "sctp_peeloff")
         s._setint(IPPROTO_SCTP, SCTP_RECVRCVINFO, 1, "setsockopt(SCTP_RECVRCVINFO)")
+        self.reassembler.take(c.aid, s.reassembler)
         return s
 
     def getpaddrs(self, assoc_id=0):
         """``sctp_getpaddrs``: the peer's addresses for *assoc_id* (0 on a one-to-one socket)."""
-        cdef sctp_assoc_t aid = <sctp_assoc_t>as_int(assoc_id, "sctp_getpaddrs: assoc_id", ASSOC_MIN, INT_MAX)
+        cdef sctp_assoc_t aid = as_assoc_id(assoc_id, "sctp_getpaddrs: assoc_id")
         self._check_open("sctp_getpaddrs")
         return get_addrs(self._fd, aid, True)
 
     def getladdrs(self, assoc_id=0):
         """``sctp_getladdrs``: the local addresses (of *assoc_id*, or of the endpoint for 0)."""
-        cdef sctp_assoc_t aid = <sctp_assoc_t>as_int(assoc_id, "sctp_getladdrs: assoc_id", ASSOC_MIN, INT_MAX)
+        cdef sctp_assoc_t aid = as_assoc_id(assoc_id, "sctp_getladdrs: assoc_id")
         self._check_open("sctp_getladdrs")
         return get_addrs(self._fd, aid, False)
 
@@ -565,10 +944,10 @@ cdef class Socket:
         cdef size_t clen
         cdef AddrList dest
         cdef uint16_t sid = <uint16_t>as_int(stream, "send: stream", 0, 0xFFFF)
-        cdef uint32_t p = _as_u32(ppid, "send: ppid")
-        cdef uint32_t ctx = _as_u32(context, "send: context")
+        cdef uint32_t p = as_u32(ppid, "send: ppid")
+        cdef uint32_t ctx = as_u32(context, "send: context")
         cdef uint16_t fl = <uint16_t>as_int(flags, "send: flags", 0, 0xFFFF)
-        cdef sctp_assoc_t aid = <sctp_assoc_t>as_int(assoc_id, "send: assoc_id", ASSOC_MIN, INT_MAX)
+        cdef sctp_assoc_t aid = as_assoc_id(assoc_id, "send: assoc_id")
         cdef Py_ssize_t n
         _get_buffer(data, &view, PyBUF_SIMPLE, "send")
         try:
@@ -596,7 +975,7 @@ cdef class Socket:
             if ttl is not None:
                 pi = <sctp_prinfo *>_put_cmsg(&c, CSCTP_CMSG_PRINFO, sizeof(sctp_prinfo))
                 pi.pr_policy = SCTP_PR_SCTP_TTL
-                pi.pr_value = _as_u32(ttl, "send: ttl")
+                pi.pr_value = as_u32(ttl, "send: ttl")
             if to is not None:
                 dest = self._pack(to, "send")
                 msg.msg_name = dest.ptr()
@@ -632,15 +1011,15 @@ cdef class Socket:
         cdef int salen, k
         cdef uint16_t sid = <uint16_t>as_int(stream, "sendv: stream", 0, 0xFFFF)
         cdef uint16_t fl = <uint16_t>as_int(flags, "sendv: flags", 0, 0xFFFF)
-        cdef sctp_assoc_t aid = <sctp_assoc_t>as_int(assoc_id, "sendv: assoc_id", ASSOC_MIN, INT_MAX)
+        cdef sctp_assoc_t aid = as_assoc_id(assoc_id, "sendv: assoc_id")
         cdef int prp = <int>as_int(pr_policy, "sendv: pr_policy", 0, 0xFFFF)
         cdef int akey = -1 if auth_key is None else <int>as_int(auth_key, "sendv: auth_key", 0, 0xFFFF)
-        cdef uint32_t p = _as_u32(ppid, "sendv: ppid")
-        cdef uint32_t ctx = _as_u32(context, "sendv: context")
-        cdef uint32_t prv = _as_u32(pr_value, "sendv: pr_value")
+        cdef uint32_t p = as_u32(ppid, "sendv: ppid")
+        cdef uint32_t ctx = as_u32(context, "sendv: context")
+        cdef uint32_t prv = as_u32(pr_value, "sendv: pr_value")
         cdef Py_buffer *b
-        if isinstance(buffers, (bytes, bytearray, memoryview)):
-            buffers = (buffers,)
+        if PyObject_CheckBuffer(buffers):
+            buffers = (buffers,)        # one bytes-like object (array.array, numpy array ...) is one buffer
         try:
             buffers = list(buffers)
         except TypeError:
@@ -744,7 +1123,7 @@ cdef class Socket:
         cdef Py_ssize_t size = <Py_ssize_t>as_int(bufsize, "recv: bufsize", 0, MAX_RECV)
         cdef int fl = <int>as_int(flags, "recv: flags", 0, INT_MAX)
         if size == 0:
-            size = self.recv_size
+            size = self._recv_size
         raw = _bytes_new(NULL, size)
         iov.iov_base = _bytes_buf(raw)
         iov.iov_len = size
@@ -814,30 +1193,28 @@ cdef class Socket:
             message_set_addr(m, &ss, msg.msg_namelen)    # decoded lazily, on .addr
         return n, m
 
-    def recv_whole(self, max_size=16 * 1024 * 1024, flags=0):
+    def recv_whole(self, max_size=MAX_MESSAGE, flags=0):
         """Receive one *whole* message, reassembling partial deliveries.
 
-        Raises ``ValueError`` (after draining the rest of that message) if it
-        is longer than *max_size*, rather than returning part of it.
+        The pieces read so far are kept in :attr:`reassembler` when the call
+        ends early (a timeout, ``BlockingIOError``, a signal handler's
+        exception): the next ``recv_whole`` carries on with the same message, so
+        none is ever returned spliced.  A message longer than *max_size* is
+        read to its end and raises ``ValueError`` rather than returning part of
+        it.  Notifications come back as messages with ``is_notification``; an
+        empty ``data`` on a one-to-one socket means the peer shut down.
         """
         cdef Py_ssize_t limit = <Py_ssize_t>as_int(max_size, "recv_whole: max_size", 1, 1 << 40)
-        cdef Message m = self.recv(0, flags)
-        cdef list parts
-        cdef Py_ssize_t total
-        parts = [m.data]
-        total = len(m.data)
-        while not m.eor and m.data:
+        cdef Message m
+        cdef object whole
+        self.reassembler.max_size = limit
+        while True:
             m = self.recv(0, flags)
-            if not m.data:
-                break
-            total += len(m.data)
-            if total <= limit:
-                parts.append(m.data)
-        if total > limit:
-            raise ValueError(f"recv_whole: message of {total} bytes exceeds max_size={max_size} (discarded)")
-        if len(parts) > 1:
-            m.data = b"".join(parts)
-        return m
+            if not m.data and not m.is_notification:
+                return m                # end of association (one-to-one)
+            whole = self.reassembler.feed(m)
+            if whole is not None:
+                return whole
 
 
 cdef list walk_addrs(sockaddr *addrs, int n):
@@ -858,12 +1235,12 @@ cdef list get_addrs(int fd, sctp_assoc_t aid, bint peer):
     """``sctp_getpaddrs`` (*peer*) or ``sctp_getladdrs`` and the matching free, as address tuples."""
     cdef sockaddr *addrs = NULL
     cdef int n, err
-    with nogil:
-        if peer:
-            n = sctp_getpaddrs(fd, aid, &addrs)
-        else:
-            n = sctp_getladdrs(fd, aid, &addrs)
-        err = errno
+    # instant calls keep the GIL: no close() can free the descriptor between the caller's check and here
+    if peer:
+        n = sctp_getpaddrs(fd, aid, &addrs)
+    else:
+        n = sctp_getladdrs(fd, aid, &addrs)
+    err = errno
     if n < 0:
         raise_errno("sctp_getpaddrs" if peer else "sctp_getladdrs", err)
     try:
@@ -874,38 +1251,3 @@ cdef list get_addrs(int fd, sctp_assoc_t aid, bint peer):
                 sctp_freepaddrs(addrs)
             else:
                 sctp_freeladdrs(addrs)
-
-
-cdef int wait_fd(int fd, short events, double timeout, double *deadline, str op) except -1:
-    """After EAGAIN on *fd*: 0 when it is ready for *events*, 1 when *deadline* passed.
-
-    *timeout* follows csctp's convention (< 0 blocking, 0 non-blocking, > 0
-    seconds); a blocking or non-blocking one raises BlockingIOError straight
-    away: EAGAIN there means the descriptor is non-blocking.  *deadline* is
-    set on the first call (0.0 = not yet) and kept across retries.
-    """
-    cdef pollfd p
-    cdef int rc, ms, err
-    cdef double left
-    if timeout <= 0.0:
-        raise BlockingIOError(EAGAIN, f"{op}: resource temporarily unavailable (non-blocking socket)")
-    if deadline[0] == 0.0:
-        deadline[0] = _now() + timeout
-    while True:
-        left = deadline[0] - _now()
-        if left <= 0:
-            return 1
-        ms = <int>(left * 1000.0) + 1
-        p.fd = fd
-        p.events = events
-        p.revents = 0
-        with nogil:
-            rc = poll(&p, 1, ms)
-            err = errno
-        if rc > 0:
-            return 0
-        if rc < 0:
-            if err == EINTR:
-                PyErr_CheckSignals()
-                continue
-            raise_errno(f"{op}: poll", err)

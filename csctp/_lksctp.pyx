@@ -2,9 +2,12 @@
 """The lksctp-tools (libsctp) API, one Python function per C call.
 
 Each function takes *sock* as a ``csctp.Socket``, a ``socket.socket`` or a
-raw file descriptor and makes exactly the call its name says, with the GIL
-released and EINTR retried; EAGAIN becomes ``BlockingIOError`` (these are
-single calls: for timeouts use ``csctp.Socket``'s methods).  PPIDs are
+raw file descriptor and makes the call its name says through csctp's one
+system-call helper (``Socket.call``): the GIL released, EINTR retried, EAGAIN
+waiting per the ``csctp.Socket``'s timeout (or the ``socket.socket``'s; a bare
+descriptor is used in whatever mode it is in, EAGAIN raising
+``BlockingIOError``), and a ``csctp.Socket`` closed by another thread ending
+the call with ``EBADF`` instead of reaching a reused descriptor.  PPIDs are
 host-order integers in and out.
 
 Two calls are made to the kernel directly instead of through libsctp:
@@ -33,29 +36,21 @@ from csctp.includes.sctp cimport (
     sctp_sendmsg as c_sendmsg, sctp_send as c_send, sctp_recvmsg as c_recvmsg, sctp_recvv as c_recvv)
 from csctp._errors cimport raise_errno
 from csctp._addr cimport AddrList, pack, sockaddr_to_py
-from csctp._core cimport Socket, fileno_of, get_addrs
-from csctp._convert cimport as_int
+from csctp._core cimport Socket, as_socket, fileno_of, get_addrs
+from csctp._convert cimport as_int, as_u16, as_u32, as_assoc_id
 from csctp._message cimport SndRcvInfo, RcvInfo, NxtInfo, SndInfo, PrInfo, AuthInfo
 
 
 cdef inline uint32_t _u32(object v, str what) except? 0xFFFFFFFF:
-    if type(v) is bool or not isinstance(v, int):
-        raise TypeError(f"{what} must be an int, got {type(v).__name__}")
-    if not 0 <= v <= 0xFFFFFFFF:
-        raise ValueError(f"{what} must be in 0..4294967295, got {v}")
-    return <uint32_t>v
+    return as_u32(v, what)
 
 
 cdef inline uint16_t _u16(object v, str what) except? 0xFFFF:
-    if type(v) is bool or not isinstance(v, int):
-        raise TypeError(f"{what} must be an int, got {type(v).__name__}")
-    if not 0 <= v <= 0xFFFF:
-        raise ValueError(f"{what} must be in 0..65535, got {v}")
-    return <uint16_t>v
+    return as_u16(v, what)
 
 
 cdef inline sctp_assoc_t _aid(object v, str op) except? -1:
-    return <sctp_assoc_t>as_int(v, f"{op}: assoc_id", INT_MIN, INT_MAX)
+    return as_assoc_id(v, f"{op}: assoc_id")
 
 
 cdef int _buffer(object obj, Py_buffer *view, str op) except -1:
@@ -71,52 +66,43 @@ def sctp_bindx(sock, addrs, flags):
     cdef int fd = fileno_of(sock), rc, err
     cdef int f = <int>as_int(flags, "sctp_bindx: flags", INT_MIN, INT_MAX)
     cdef AddrList al = pack(addrs)
-    with nogil:
-        rc = c_bindx(fd, al.ptr(), al.count, f)
-        err = errno
+    rc = c_bindx(fd, al.ptr(), al.count, f)      # instant: the GIL keeps a close() from racing it
     if rc < 0:
-        raise_errno(f"sctp_bindx({addrs!r})", err)
+        raise_errno(f"sctp_bindx({addrs!r})", errno)
 
 
 def sctp_connectx(sock, addrs):
     """``sctp_connectx``: start an association to one or more addresses; returns its association id."""
-    cdef int fd = fileno_of(sock), rc, err
-    cdef sctp_assoc_t aid = 0
-    cdef AddrList al = pack(addrs)
-    while True:
-        with nogil:
-            rc = c_connectx(fd, al.ptr(), al.count, &aid)
-            err = errno
-        if rc >= 0:
-            return aid
-        if err != EINTR:
-            raise_errno(f"sctp_connectx({addrs!r})", err)
-        PyErr_CheckSignals()
+    return as_socket(sock).connectx(addrs)
+
+
+cdef struct peeloff_call:
+    sctp_assoc_t aid
+    unsigned int flags
+    bint with_flags
+
+
+cdef Py_ssize_t _peeloff_impl(int fd, void *arg) noexcept nogil:
+    cdef peeloff_call *c = <peeloff_call *>arg
+    return csctp_peeloff_flags(fd, c.aid, c.flags) if c.with_flags else c_peeloff(fd, c.aid)
 
 
 def sctp_peeloff(sock, assoc_id):
     """``sctp_peeloff``: branch an association off a one-to-many socket; returns the new descriptor."""
-    cdef int fd = fileno_of(sock), nfd, err
-    cdef sctp_assoc_t aid = _aid(assoc_id, "sctp_peeloff")
-    with nogil:
-        nfd = c_peeloff(fd, aid)
-        err = errno
-    if nfd < 0:
-        raise_errno(f"sctp_peeloff(assoc_id={assoc_id})", err)
-    return nfd
+    cdef peeloff_call c
+    c.aid = _aid(assoc_id, "sctp_peeloff")
+    c.flags = 0
+    c.with_flags = False
+    return as_socket(sock).call(0, _peeloff_impl, &c, f"sctp_peeloff(assoc_id={assoc_id})")
 
 
 def sctp_peeloff_flags(sock, assoc_id, flags):
     """``sctp_peeloff_flags``: like :func:`sctp_peeloff` with ``SOCK_NONBLOCK``/``SOCK_CLOEXEC`` flags."""
-    cdef int fd = fileno_of(sock), nfd, err
-    cdef sctp_assoc_t aid = _aid(assoc_id, "sctp_peeloff_flags")
-    cdef unsigned int f = _u32(flags, "sctp_peeloff_flags: flags")
-    with nogil:
-        nfd = csctp_peeloff_flags(fd, aid, f)
-        err = errno
-    if nfd < 0:
-        raise_errno(f"sctp_peeloff_flags(assoc_id={assoc_id})", err)
-    return nfd
+    cdef peeloff_call c
+    c.aid = _aid(assoc_id, "sctp_peeloff_flags")
+    c.flags = _u32(flags, "sctp_peeloff_flags: flags")
+    c.with_flags = True
+    return as_socket(sock).call(0, _peeloff_impl, &c, f"sctp_peeloff_flags(assoc_id={assoc_id})")
 
 
 def sctp_getpaddrs(sock, assoc_id=0):
@@ -129,55 +115,102 @@ def sctp_getladdrs(sock, assoc_id=0):
     return get_addrs(fileno_of(sock), _aid(assoc_id, "sctp_getladdrs"), False)
 
 
+cdef struct sendmsg_call:
+    const void *buf
+    size_t len
+    sockaddr *to
+    socklen_t tolen
+    uint32_t ppid
+    uint32_t flags
+    uint16_t stream
+    uint32_t ttl
+    uint32_t context
+    const sctp_sndrcvinfo *sinfo
+    int sflags
+
+
+cdef Py_ssize_t _sendmsg_impl(int fd, void *arg) noexcept nogil:
+    cdef sendmsg_call *c = <sendmsg_call *>arg
+    return c_sendmsg(fd, c.buf, c.len, c.to, c.tolen, c.ppid, c.flags, c.stream, c.ttl, c.context)
+
+
+cdef Py_ssize_t _send_impl(int fd, void *arg) noexcept nogil:
+    cdef sendmsg_call *c = <sendmsg_call *>arg
+    return c_send(fd, c.buf, c.len, c.sinfo, c.sflags)
+
+
 def sctp_sendmsg(sock, data, to=None, ppid=0, flags=0, stream=0, timetolive=0, context=0):
     """``sctp_sendmsg``: send one message with the (deprecated) SNDRCV parameters; returns bytes sent."""
-    cdef int fd = fileno_of(sock), err
+    cdef Socket s = as_socket(sock)
     cdef Py_buffer view
     cdef AddrList dest = None
-    cdef sockaddr *sa = NULL
-    cdef socklen_t salen = 0
-    cdef uint32_t p = htonl(_u32(ppid, "sctp_sendmsg: ppid")), f = _u32(flags, "sctp_sendmsg: flags")
-    cdef uint32_t ttl = _u32(timetolive, "sctp_sendmsg: timetolive"), ctx = _u32(context, "sctp_sendmsg: context")
-    cdef uint16_t sid = _u16(stream, "sctp_sendmsg: stream")
-    cdef int n
+    cdef sendmsg_call c
+    memset(&c, 0, sizeof(c))
+    c.ppid = htonl(_u32(ppid, "sctp_sendmsg: ppid"))
+    c.flags = _u32(flags, "sctp_sendmsg: flags")
+    c.ttl = _u32(timetolive, "sctp_sendmsg: timetolive")
+    c.context = _u32(context, "sctp_sendmsg: context")
+    c.stream = _u16(stream, "sctp_sendmsg: stream")
     if to is not None:
         dest = pack(to)
-        sa = dest.ptr()
-        salen = dest.first_len()
+        c.to = dest.ptr()
+        c.tolen = dest.first_len()
     _buffer(data, &view, "sctp_sendmsg")
     try:
-        while True:
-            with nogil:
-                n = c_sendmsg(fd, view.buf, view.len, sa, salen, p, f, sid, ttl, ctx)
-                err = errno
-            if n >= 0:
-                return n
-            if err != EINTR:
-                raise_errno("sctp_sendmsg", err)
-            PyErr_CheckSignals()
+        c.buf = view.buf
+        c.len = view.len
+        return s.call(POLLOUT, _sendmsg_impl, &c, "sctp_sendmsg")
     finally:
         PyBuffer_Release(&view)
 
 
 def sctp_send(sock, data, SndRcvInfo sinfo=None, flags=0):
     """``sctp_send``: send one message described by a :class:`SndRcvInfo` (or none); returns bytes sent."""
-    cdef int fd = fileno_of(sock), err, n
+    cdef Socket s = as_socket(sock)
     cdef Py_buffer view
-    cdef const sctp_sndrcvinfo *si = NULL if sinfo is None else &sinfo.c
-    cdef int f = <int>as_int(flags, "sctp_send: flags", INT_MIN, INT_MAX)
+    cdef sendmsg_call c
+    memset(&c, 0, sizeof(c))
+    c.sinfo = NULL if sinfo is None else &sinfo.c
+    c.sflags = <int>as_int(flags, "sctp_send: flags", INT_MIN, INT_MAX)
     _buffer(data, &view, "sctp_send")
     try:
-        while True:
-            with nogil:
-                n = c_send(fd, view.buf, view.len, si, f)
-                err = errno
-            if n >= 0:
-                return n
-            if err != EINTR:
-                raise_errno("sctp_send", err)
-            PyErr_CheckSignals()
+        c.buf = view.buf
+        c.len = view.len
+        return s.call(POLLOUT, _send_impl, &c, "sctp_send")
     finally:
         PyBuffer_Release(&view)
+
+
+cdef struct recvmsg_call:
+    char *buf
+    size_t len
+    sockaddr_storage ss
+    socklen_t sl
+    sctp_sndrcvinfo *sinfo
+    int flags                       # the recv flags asked for
+    int mflags                      # in/out: what the call saw
+    iovec iov
+    sctp_recvv_rn rn
+    socklen_t infolen
+    unsigned int infotype
+
+
+cdef Py_ssize_t _recvmsg_impl(int fd, void *arg) noexcept nogil:
+    cdef recvmsg_call *c = <recvmsg_call *>arg
+    # libsctp copies the SNDRCV cmsg only if one arrived: a sentinel tells "absent" from zeros
+    memset(c.sinfo, 0xFF, sizeof(sctp_sndrcvinfo))
+    c.sl = sizeof(c.ss)
+    c.mflags = c.flags
+    return c_recvmsg(fd, c.buf, c.len, <sockaddr *>&c.ss, &c.sl, c.sinfo, &c.mflags)
+
+
+cdef Py_ssize_t _recvv_impl(int fd, void *arg) noexcept nogil:
+    cdef recvmsg_call *c = <recvmsg_call *>arg
+    c.sl = sizeof(c.ss)
+    c.infolen = sizeof(c.rn)
+    c.infotype = SCTP_RECVV_NOINFO
+    c.mflags = c.flags
+    return c_recvv(fd, &c.iov, 1, <sockaddr *>&c.ss, &c.sl, &c.rn, &c.infolen, &c.infotype, &c.mflags)
 
 
 def sctp_recvmsg(sock, bufsize=65536, flags=0):
@@ -187,30 +220,19 @@ def sctp_recvmsg(sock, bufsize=65536, flags=0):
     event is subscribed (``SCTP_EVENTS``); otherwise the info is ``None``.
     *flags* are the ``recvmsg`` flags (the C call's in/out argument).
     """
-    cdef int fd = fileno_of(sock), err, n, mflags
-    cdef bytearray buf
-    cdef sockaddr_storage ss
-    cdef socklen_t sl
+    cdef Socket s = as_socket(sock)
+    cdef recvmsg_call c
+    cdef Py_ssize_t n
     cdef SndRcvInfo info = SndRcvInfo.__new__(SndRcvInfo)
     cdef Py_ssize_t size = <Py_ssize_t>as_int(bufsize, "sctp_recvmsg: bufsize", 1, 1 << 30)
-    cdef int f = <int>as_int(flags, "sctp_recvmsg: flags", INT_MIN, INT_MAX)
-    buf = bytearray(size)
-    cdef char *bp = <char *>buf
-    while True:
-        # libsctp copies the SNDRCV cmsg only if one arrived: a sentinel tells "absent" from zeros
-        memset(&info.c, 0xFF, sizeof(sctp_sndrcvinfo))
-        sl = sizeof(ss)
-        mflags = f
-        with nogil:
-            n = c_recvmsg(fd, bp, size, <sockaddr *>&ss, &sl, &info.c, &mflags)
-            err = errno
-        if n >= 0:
-            break
-        if err != EINTR:
-            raise_errno("sctp_recvmsg", err)
-        PyErr_CheckSignals()
+    cdef bytearray buf = bytearray(size)
+    c.flags = <int>as_int(flags, "sctp_recvmsg: flags", INT_MIN, INT_MAX)
+    c.buf = <char *>buf
+    c.len = size
+    c.sinfo = &info.c
+    n = s.call(POLLIN, _recvmsg_impl, &c, "sctp_recvmsg")
     absent = info.c.sinfo_assoc_id == -1 and info.c.sinfo_flags == 0xFFFF and info.c.sinfo_stream == 0xFFFF
-    return bytes(buf[:n]), sockaddr_to_py(<sockaddr *>&ss, sl), (None if absent else info), mflags
+    return bytes(buf[:n]), sockaddr_to_py(<sockaddr *>&c.ss, c.sl), (None if absent else info), c.mflags
 
 
 def sctp_sendv(sock, buffers, addrs=None, info=None, flags=0):
@@ -236,12 +258,8 @@ def sctp_sendv(sock, buffers, addrs=None, info=None, flags=0):
         else:
             raise TypeError(f"sctp_sendv: info must be SndInfo, PrInfo, AuthInfo or a tuple of them, "
                             f"got {type(it).__name__}")
-    if isinstance(sock, Socket):
-        s = <Socket>sock
-    else:
-        s = Socket(AF_INET6, SOCK_STREAM, fileno_of(sock), rcvinfo=False)
-    try:
-        return s.sendv(buffers,
+    s = as_socket(sock)
+    return s.sendv(buffers,
                        stream=0 if sn is None else sn.c.snd_sid,
                        ppid=0 if sn is None else ntohl(sn.c.snd_ppid),
                        flags=(0 if sn is None else sn.c.snd_flags) | flags,
@@ -251,9 +269,6 @@ def sctp_sendv(sock, buffers, addrs=None, info=None, flags=0):
                        pr_value=0 if pr is None else pr.c.pr_value,
                        auth_key=None if au is None else au.c.auth_keynumber,
                        to=addrs)
-    finally:
-        if s is not sock:
-            s.detach()      # the caller owns the descriptor
 
 
 def sctp_recvv(sock, bufsize=65536, flags=0):
@@ -262,40 +277,24 @@ def sctp_recvv(sock, bufsize=65536, flags=0):
     RCVINFO comes with ``SCTP_RECVRCVINFO`` on (csctp sockets have it on),
     NXTINFO with ``SCTP_RECVNXTINFO`` on and a next message queued.
     """
-    cdef int fd = fileno_of(sock), err, n, mflags
-    cdef bytearray buf
-    cdef iovec iov
-    cdef sockaddr_storage ss
-    cdef socklen_t sl, infolen
-    cdef unsigned int infotype
-    cdef sctp_recvv_rn rn
+    cdef Socket s = as_socket(sock)
+    cdef recvmsg_call c
+    cdef Py_ssize_t n
     cdef RcvInfo ri = None
     cdef NxtInfo ni = None
     cdef Py_ssize_t size = <Py_ssize_t>as_int(bufsize, "sctp_recvv: bufsize", 1, 1 << 30)
-    cdef int f = <int>as_int(flags, "sctp_recvv: flags", INT_MIN, INT_MAX)
-    buf = bytearray(size)
-    iov.iov_base = <char *>buf
-    iov.iov_len = size
-    while True:
-        sl = sizeof(ss)
-        infolen = sizeof(rn)
-        infotype = SCTP_RECVV_NOINFO
-        mflags = f
-        with nogil:
-            n = c_recvv(fd, &iov, 1, <sockaddr *>&ss, &sl, &rn, &infolen, &infotype, &mflags)
-            err = errno
-        if n >= 0:
-            break
-        if err != EINTR:
-            raise_errno("sctp_recvv", err)
-        PyErr_CheckSignals()
-    if infotype == SCTP_RECVV_RCVINFO or infotype == SCTP_RECVV_RN:
+    cdef bytearray buf = bytearray(size)
+    c.flags = <int>as_int(flags, "sctp_recvv: flags", INT_MIN, INT_MAX)
+    c.iov.iov_base = <char *>buf
+    c.iov.iov_len = size
+    n = s.call(POLLIN, _recvv_impl, &c, "sctp_recvv")
+    if c.infotype == SCTP_RECVV_RCVINFO or c.infotype == SCTP_RECVV_RN:
         ri = RcvInfo.__new__(RcvInfo)
-        ri.c = rn.recvv_rcvinfo
-    if infotype == SCTP_RECVV_NXTINFO:
+        ri.c = c.rn.recvv_rcvinfo
+    if c.infotype == SCTP_RECVV_NXTINFO:
         ni = NxtInfo.__new__(NxtInfo)
-        memcpy(&ni.c, &rn.recvv_rcvinfo, sizeof(sctp_nxtinfo))  # lone NXTINFO sits at the start
-    elif infotype == SCTP_RECVV_RN:
+        memcpy(&ni.c, &c.rn.recvv_rcvinfo, sizeof(sctp_nxtinfo))  # lone NXTINFO sits at the start
+    elif c.infotype == SCTP_RECVV_RN:
         ni = NxtInfo.__new__(NxtInfo)
-        ni.c = rn.recvv_nxtinfo
-    return bytes(buf[:n]), sockaddr_to_py(<sockaddr *>&ss, sl), ri, ni, mflags
+        ni.c = c.rn.recvv_nxtinfo
+    return bytes(buf[:n]), sockaddr_to_py(<sockaddr *>&c.ss, c.sl), ri, ni, c.mflags

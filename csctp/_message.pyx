@@ -11,6 +11,7 @@ cimport cython
 from libc.string cimport memset, memcpy
 from csctp.includes.socket cimport sockaddr
 from csctp._addr cimport sockaddr_to_py
+from csctp._convert cimport as_int, as_u16, as_u32, as_assoc_id
 from libc.stdint cimport uint16_t, uint32_t
 from csctp.includes.socket cimport MSG_EOR, MSG_TRUNC, MSG_CTRUNC, ntohl, htonl
 from csctp.includes.sctp cimport (
@@ -29,19 +30,18 @@ cdef class Message:
     the RCVINFO the kernel attached; ``nxt`` holds NXTINFO when enabled.
     """
 
-    def __init__(self, data=None, *, int stream=0, uint32_t ppid=0, int flags=0, int msg_flags=MSG_EOR,
-                 sctp_assoc_t assoc_id=0, int ssn=0, uint32_t tsn=0, uint32_t cumtsn=0,
-                 uint32_t context=0, addr=None):
+    def __init__(self, data=None, *, stream=0, ppid=0, flags=0, msg_flags=MSG_EOR,
+                 assoc_id=0, ssn=0, tsn=0, cumtsn=0, context=0, addr=None):
         self.data = data
-        self.stream = stream
-        self.ppid = ppid
-        self.flags = flags
-        self.msg_flags = msg_flags
-        self.assoc_id = assoc_id
-        self.ssn = ssn
-        self.tsn = tsn
-        self.cumtsn = cumtsn
-        self.context = context
+        self.stream = as_u16(stream, "Message: stream")
+        self.ppid = as_u32(ppid, "Message: ppid")
+        self.flags = as_u16(flags, "Message: flags")
+        self.msg_flags = <int>as_int(msg_flags, "Message: msg_flags", -0x80000000, 0x7FFFFFFF)
+        self.assoc_id = as_assoc_id(assoc_id, "Message: assoc_id")
+        self.ssn = as_u16(ssn, "Message: ssn")
+        self.tsn = as_u32(tsn, "Message: tsn")
+        self.cumtsn = as_u32(cumtsn, "Message: cumtsn")
+        self.context = as_u32(context, "Message: context")
         self._addr = addr
         self._salen = 0
         self.has_info = True
@@ -129,15 +129,14 @@ cdef void message_set_sndrcv(Message m, const sctp_sndrcvinfo *si):
 cdef class SndRcvInfo:
     """``struct sctp_sndrcvinfo`` (RFC 6458 5.3.2, deprecated but still used by sctp_send/sctp_recvmsg)."""
 
-    def __init__(self, int stream=0, uint32_t ppid=0, int flags=0, uint32_t context=0,
-                 uint32_t timetolive=0, sctp_assoc_t assoc_id=0):
+    def __init__(self, stream=0, ppid=0, flags=0, context=0, timetolive=0, assoc_id=0):
         memset(&self.c, 0, sizeof(self.c))
-        self.c.sinfo_stream = stream
-        self.c.sinfo_ppid = htonl(ppid)
-        self.c.sinfo_flags = flags
-        self.c.sinfo_context = context
-        self.c.sinfo_timetolive = timetolive
-        self.c.sinfo_assoc_id = assoc_id
+        self.c.sinfo_stream = as_u16(stream, "SndRcvInfo: stream")
+        self.c.sinfo_ppid = htonl(as_u32(ppid, "SndRcvInfo: ppid"))
+        self.c.sinfo_flags = as_u16(flags, "SndRcvInfo: flags")
+        self.c.sinfo_context = as_u32(context, "SndRcvInfo: context")
+        self.c.sinfo_timetolive = as_u32(timetolive, "SndRcvInfo: timetolive")
+        self.c.sinfo_assoc_id = as_assoc_id(assoc_id, "SndRcvInfo: assoc_id")
 
     @property
     def stream(self): return self.c.sinfo_stream
@@ -216,16 +215,12 @@ cdef class RcvInfo:
 cdef class SndInfo:
     """``struct sctp_sndinfo`` (RFC 6458 5.3.4): how to send a message."""
 
-    def __init__(self, int stream=0, uint32_t ppid=0, int flags=0, uint32_t context=0, sctp_assoc_t assoc_id=0):
-        if not 0 <= stream <= 0xFFFF:
-            raise ValueError(f"SndInfo: stream must be in 0..65535, got {stream}")
-        if not 0 <= flags <= 0xFFFF:
-            raise ValueError(f"SndInfo: flags must fit in 16 bits, got {flags:#x}")
-        self.c.snd_sid = stream
-        self.c.snd_flags = flags
-        self.c.snd_ppid = htonl(ppid)
-        self.c.snd_context = context
-        self.c.snd_assoc_id = assoc_id
+    def __init__(self, stream=0, ppid=0, flags=0, context=0, assoc_id=0):
+        self.c.snd_sid = as_u16(stream, "SndInfo: stream")
+        self.c.snd_flags = as_u16(flags, "SndInfo: flags")
+        self.c.snd_ppid = htonl(as_u32(ppid, "SndInfo: ppid"))
+        self.c.snd_context = as_u32(context, "SndInfo: context")
+        self.c.snd_assoc_id = as_assoc_id(assoc_id, "SndInfo: assoc_id")
 
     @property
     def stream(self): return self.c.snd_sid
@@ -246,11 +241,12 @@ cdef class SndInfo:
 cdef class PrInfo:
     """``struct sctp_prinfo`` (RFC 6458 5.3.7): PR-SCTP policy (``SCTP_PR_SCTP_TTL``/``RTX``/``PRIO``) and value."""
 
-    def __init__(self, int policy=SCTP_PR_SCTP_NONE, uint32_t value=0):
-        if policy not in (SCTP_PR_SCTP_NONE, SCTP_PR_SCTP_TTL, SCTP_PR_SCTP_RTX, SCTP_PR_SCTP_PRIO):
-            raise ValueError(f"PrInfo: policy must be SCTP_PR_SCTP_NONE/TTL/RTX/PRIO, got {policy:#x}")
-        self.c.pr_policy = policy
-        self.c.pr_value = value
+    def __init__(self, policy=SCTP_PR_SCTP_NONE, value=0):
+        cdef uint16_t pol = as_u16(policy, "PrInfo: policy")
+        if pol not in (SCTP_PR_SCTP_NONE, SCTP_PR_SCTP_TTL, SCTP_PR_SCTP_RTX, SCTP_PR_SCTP_PRIO):
+            raise ValueError(f"PrInfo: policy must be SCTP_PR_SCTP_NONE/TTL/RTX/PRIO, got {pol:#x}")
+        self.c.pr_policy = pol
+        self.c.pr_value = as_u32(value, "PrInfo: value")
 
     @property
     def policy(self): return self.c.pr_policy
@@ -264,10 +260,8 @@ cdef class PrInfo:
 cdef class AuthInfo:
     """``struct sctp_authinfo`` (RFC 6458 5.3.8): the shared key number to authenticate with."""
 
-    def __init__(self, int keynumber=0):
-        if not 0 <= keynumber <= 0xFFFF:
-            raise ValueError(f"AuthInfo: keynumber must be in 0..65535, got {keynumber}")
-        self.c.auth_keynumber = keynumber
+    def __init__(self, keynumber=0):
+        self.c.auth_keynumber = as_u16(keynumber, "AuthInfo: keynumber")
 
     @property
     def keynumber(self): return self.c.auth_keynumber

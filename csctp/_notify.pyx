@@ -35,7 +35,7 @@ from csctp.includes.sctp cimport (
     CSCTP_STREAM_RESET_EVENT, CSCTP_ASSOC_RESET_EVENT, CSCTP_STREAM_CHANGE_EVENT,
     CSCTP_SEND_FAILED_EVENT)
 from csctp._core cimport fileno_of
-from csctp._convert cimport as_int
+from csctp._convert cimport as_int, as_assoc_id
 from csctp._errors cimport raise_errno
 from csctp._addr cimport sockaddr_to_py
 from csctp._errors import UnsupportedOption
@@ -548,9 +548,8 @@ cdef int _legacy_get(int fd, uint8_t *buf, socklen_t *size) except -1:
     for k in range(6):
         memset(buf, 0, EVENTS_MAX)
         sl = sizes[k]
-        with nogil:
-            rc = getsockopt(fd, SOL_SCTP, SCTP_EVENTS, buf, &sl)
-            err = errno
+        rc = getsockopt(fd, SOL_SCTP, SCTP_EVENTS, buf, &sl)
+        err = errno
         if rc == 0:
             size[0] = sl
             return 0
@@ -583,9 +582,8 @@ def _subscribe_legacy(sock, *kinds, bint on=True):
                 ENOPROTOOPT, f"subscribe: this kernel's SCTP_EVENTS has {size} fields and cannot "
                              f"subscribe {_kname(t)!r}", "SCTP_EVENTS")
         buf[idx] = 1 if on else 0
-    with nogil:
-        rc = setsockopt(fd, SOL_SCTP, SCTP_EVENTS, buf, size)
-        err = errno
+    rc = setsockopt(fd, SOL_SCTP, SCTP_EVENTS, buf, size)
+    err = errno
     if rc < 0:
         raise_errno("setsockopt(SCTP_EVENTS)", err)
     return size
@@ -607,7 +605,7 @@ def subscribe(sock, *kinds, on=True, assoc_id=0):
     structure, which is socket-wide.
     """
     cdef int fd = fileno_of(sock)
-    cdef sctp_assoc_t aid = <sctp_assoc_t>as_int(assoc_id, "subscribe: assoc_id", INT_MIN, INT_MAX)
+    cdef sctp_assoc_t aid = as_assoc_id(assoc_id, "subscribe: assoc_id")
     cdef sctp_event ev
     cdef int rc, err, i, n
     cdef list types = [_kind_type(k, "subscribe") for k in kinds]
@@ -619,9 +617,8 @@ def subscribe(sock, *kinds, on=True, assoc_id=0):
         ev.se_assoc_id = aid
         ev.se_type = <uint16_t><int>types[i]
         ev.se_on = 1 if on else 0
-        with nogil:
-            rc = setsockopt(fd, SOL_SCTP, SCTP_EVENT, &ev, sizeof(ev))
-            err = errno
+        rc = setsockopt(fd, SOL_SCTP, SCTP_EVENT, &ev, sizeof(ev))
+        err = errno
         if rc == 0:
             continue
         if i == 0 and (err == ENOPROTOOPT or (err == EINVAL and aid == 0)):
@@ -633,7 +630,7 @@ def subscribe(sock, *kinds, on=True, assoc_id=0):
 def subscribed(sock, kind, assoc_id=0):
     """True when notifications of *kind* are on (``getsockopt(SCTP_EVENT)``; legacy fallback)."""
     cdef int fd = fileno_of(sock)
-    cdef sctp_assoc_t aid = <sctp_assoc_t>as_int(assoc_id, "subscribed: assoc_id", INT_MIN, INT_MAX)
+    cdef sctp_assoc_t aid = as_assoc_id(assoc_id, "subscribed: assoc_id")
     cdef int t = _kind_type(kind, "subscribed")
     cdef sctp_event ev
     cdef socklen_t sl = sizeof(ev)
@@ -643,9 +640,8 @@ def subscribed(sock, kind, assoc_id=0):
     memset(&ev, 0, sizeof(ev))
     ev.se_assoc_id = aid
     ev.se_type = <uint16_t>t
-    with nogil:
-        rc = getsockopt(fd, SOL_SCTP, SCTP_EVENT, &ev, &sl)
-        err = errno
+    rc = getsockopt(fd, SOL_SCTP, SCTP_EVENT, &ev, &sl)
+    err = errno
     if rc == 0:
         return ev.se_on != 0
     if err != ENOPROTOOPT:

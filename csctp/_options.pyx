@@ -39,7 +39,7 @@ from csctp.includes.socket cimport (
     sockaddr, sockaddr_storage, socklen_t, getsockopt, setsockopt, htonl, ntohl)
 from csctp.includes.sctp cimport *
 from csctp._core cimport fileno_of
-from csctp._convert cimport as_int
+from csctp._convert cimport as_int, as_u16, as_u32, as_assoc_id, as_bool
 from csctp._addr cimport AddrList, pack, sockaddr_to_py
 from csctp._errors cimport raise_errno
 from csctp._errors import UnsupportedOption
@@ -125,30 +125,24 @@ AssocStats.__doc__ = ("SCTP_GET_ASSOC_STATS: per-association counters (packets, 
 
 # ---- validation -------------------------------------------------------------
 
-cdef object _int(object v, str what, long long lo, long long hi):
-    # as the core's checks (numpy integers and IntEnums accepted), but a bool is not a number here
-    if type(v) is bool:
-        raise TypeError(f"{what} must be an int, got bool")
+cdef inline object _int(object v, str what, long long lo, long long hi):
     return as_int(v, what, lo, hi)
 
 
 cdef inline uint32_t _u32(object v, str what) except? 0xFFFFFFFF:
-    return <uint32_t>_int(v, what, 0, 0xFFFFFFFF)
+    return as_u32(v, what)
 
 
 cdef inline uint16_t _u16(object v, str what) except? 0xFFFF:
-    return <uint16_t>_int(v, what, 0, 0xFFFF)
+    return as_u16(v, what)
 
 
 cdef inline sctp_assoc_t _aid(object v, str name) except? -1:
-    # ids are positive; 0/1/2 are the FUTURE/CURRENT/ALL wildcards
-    return <sctp_assoc_t>_int(v, f"{name}: assoc_id", 0, 0x7FFFFFFF)
+    return as_assoc_id(v, f"{name}: assoc_id")
 
 
 cdef inline bint _bool(object v, str what) except -1:
-    if not isinstance(v, int):      # bool is an int; 0/1 accepted too
-        raise TypeError(f"{what} must be a bool, got {type(v).__name__}")
-    return v != 0
+    return as_bool(v, what)
 
 
 cdef int _addr_in(object address, void *ss, str name) except -1:
@@ -237,24 +231,22 @@ cdef int _fail(int err, str op, str name) except -1:
 
 
 cdef int sockopt_get(object sock, int opt, void *buf, socklen_t *length, str name) except -1:
-    """getsockopt(SOL_SCTP, opt) with the GIL released; errors through _fail."""
+    """getsockopt(SOL_SCTP, opt), GIL held (instant: no close() can race it); errors through _fail."""
     cdef int fd = fileno_of(sock), rc, err = 0
-    with nogil:
-        rc = getsockopt(fd, SOL_SCTP, opt, buf, length)
-        if rc < 0:
-            err = errno
+    rc = getsockopt(fd, SOL_SCTP, opt, buf, length)
+    if rc < 0:
+        err = errno
     if rc < 0:
         _fail(err, f"getsockopt({name})", name)
     return 0
 
 
 cdef int sockopt_set(object sock, int opt, const void *buf, socklen_t length, str name) except -1:
-    """setsockopt(SOL_SCTP, opt) with the GIL released; errors through _fail."""
+    """setsockopt(SOL_SCTP, opt), GIL held (instant: no close() can race it); errors through _fail."""
     cdef int fd = fileno_of(sock), rc, err = 0
-    with nogil:
-        rc = setsockopt(fd, SOL_SCTP, opt, buf, length)
-        if rc < 0:
-            err = errno
+    rc = setsockopt(fd, SOL_SCTP, opt, buf, length)
+    if rc < 0:
+        err = errno
     if rc < 0:
         _fail(err, f"setsockopt({name})", name)
     return 0
@@ -1263,10 +1255,9 @@ def opt_info(sock, opt, data, assoc_id=0):
         raise ValueError(f"sctp_opt_info: data must be {sizeof(sctp_assoc_t)}..1048576 bytes, got {len(buf)}")
     l = <socklen_t>len(buf)
     p = buf
-    with nogil:
-        rc = sctp_opt_info(fd, aid, o, p, &l)
-        if rc < 0:
-            err = errno
+    rc = sctp_opt_info(fd, aid, o, p, &l)
+    if rc < 0:
+        err = errno
     if rc < 0:
         _fail(err, f"sctp_opt_info({_optname(o)})", _optname(o))
     if rc > 0:      # libsctp returns ENOTSUP itself (errno untouched) for options it does not handle

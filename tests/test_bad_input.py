@@ -155,7 +155,7 @@ def test_closed_socket_raises_ebadf_naming_the_call(call, how):
     ((12345,), ValueError, "AF_INET or AF_INET6"),
     ((socket.AF_INET, socket.SOCK_DGRAM), ValueError, "SOCK_STREAM"),
     ((socket.AF_INET, 12345), ValueError, "SOCK_STREAM"),
-    (("inet",), TypeError, "integer"),
+    (("inet",), TypeError, "family must be an int"),
 ], ids=["family", "dgram", "type", "family-str"])
 def test_constructor_rejects_bad_family_and_type(args, exc, match):
     _raises(exc, match, lambda: csctp.Socket(*args))

@@ -33,6 +33,7 @@ cdef extern from "csctp.h" nogil:
         SCTP_I_WANT_MAPPED_V4_ADDR
         SCTP_MAXSEG
         SCTP_STATUS
+        SCTP_ESTABLISHED
         SCTP_GET_PEER_ADDR_INFO
         SCTP_DELAYED_SACK
         SCTP_CONTEXT

@@ -53,6 +53,9 @@ cdef extern from "<sys/socket.h>" nogil:
         SO_ERROR
         SO_RCVBUF
         SO_SNDBUF
+        SO_TYPE
+        SO_DOMAIN
+        SO_PROTOCOL
         MSG_EOR
         MSG_TRUNC
         MSG_CTRUNC
@@ -122,6 +125,13 @@ cdef extern from "<poll.h>" nogil:
 cdef extern from "<unistd.h>" nogil:
     int close(int fd)
     int dup(int fd)
+    ssize_t write(int fd, const void *buf, size_t count)
+
+cdef extern from "<sys/eventfd.h>" nogil:
+    enum:
+        EFD_CLOEXEC
+        EFD_NONBLOCK
+    int eventfd(unsigned int initval, int flags)
 
 cdef extern from "<fcntl.h>" nogil:
     enum:
