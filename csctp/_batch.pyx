@@ -68,15 +68,14 @@ from csctp.includes.sctp cimport *
 from csctp._errors cimport raise_errno
 from csctp._core cimport Socket, as_socket, Reassembler
 from csctp._convert cimport as_int
-from csctp._message cimport Message, message_new
+from csctp._message cimport Message, message_new, rcv_meta, parse_rcv_cmsgs
 from csctp._addr cimport sockaddr_to_py
 
 import numpy as np
 
-DEF INFO_RCV = 1        # RCVINFO (or SNDRCV) came with the message
-DEF INFO_NXT = 2        # NXTINFO came with the message
-DEF MAX_POOL_BYTES = 1 << 30
-DEF MAX_SEND_BATCH = 1 << 20
+cdef enum:
+    MAX_POOL_BYTES = 1 << 30
+    MAX_SEND_BATCH = 1 << 20
 
 cdef Py_ssize_t _ONE = 1
 cdef char *_FMT_B = b"B"
@@ -193,66 +192,25 @@ cdef Py_ssize_t _sendmmsg_impl(int fd, void *arg) noexcept nogil:
 
 
 cdef inline void _parse_one(BatchPool pool, Py_ssize_t i) noexcept:
-    """Message *i*'s control messages into the metadata arrays."""
+    """Message *i*'s control messages into the metadata arrays (the one parser, csctp._message)."""
     cdef msghdr *m = &pool._hdrs[i].msg_hdr
-    cdef cmsghdr *c
-    cdef sctp_rcvinfo *ri
-    cdef sctp_sndrcvinfo *si
-    cdef sctp_nxtinfo *ni
-    cdef uint8_t info = 0
+    cdef rcv_meta meta
+    parse_rcv_cmsgs(m, &meta)
     pool._lengths[i] = pool._hdrs[i].msg_len
     pool._msg_flags[i] = m.msg_flags
-    pool._streams[i] = 0
-    pool._ssns[i] = 0
-    pool._rcv_flags[i] = 0
-    pool._ppids[i] = 0
-    pool._tsns[i] = 0
-    pool._cumtsns[i] = 0
-    pool._contexts[i] = 0
-    pool._assoc_ids[i] = 0
-    pool._nxt_lengths[i] = 0
-    pool._nxt_streams[i] = 0
-    pool._nxt_ppids[i] = 0
-    pool._nxt_flags[i] = 0
-    if m.msg_controllen == 0:
-        pool._info[i] = 0
-        return
-    c = csctp_cmsg_first_in(m)
-    while c != NULL:
-        if c.cmsg_level == IPPROTO_SCTP:
-            if c.cmsg_type == CSCTP_CMSG_RCVINFO and c.cmsg_len >= csctp_cmsg_len(sizeof(sctp_rcvinfo)):
-                ri = <sctp_rcvinfo *>csctp_cmsg_data(c)
-                pool._streams[i] = ri.rcv_sid
-                pool._ssns[i] = ri.rcv_ssn
-                pool._rcv_flags[i] = ri.rcv_flags
-                pool._ppids[i] = ntohl(ri.rcv_ppid)
-                pool._tsns[i] = ri.rcv_tsn
-                pool._cumtsns[i] = ri.rcv_cumtsn
-                pool._contexts[i] = ri.rcv_context
-                pool._assoc_ids[i] = ri.rcv_assoc_id
-                info |= INFO_RCV
-            elif (c.cmsg_type == CSCTP_CMSG_SNDRCV and not (info & INFO_RCV)
-                  and c.cmsg_len >= csctp_cmsg_len(sizeof(sctp_sndrcvinfo))):
-                # legacy path: only sent when data_io is subscribed; RCVINFO wins when both come
-                si = <sctp_sndrcvinfo *>csctp_cmsg_data(c)
-                pool._streams[i] = si.sinfo_stream
-                pool._ssns[i] = si.sinfo_ssn
-                pool._rcv_flags[i] = si.sinfo_flags
-                pool._ppids[i] = ntohl(si.sinfo_ppid)
-                pool._tsns[i] = si.sinfo_tsn
-                pool._cumtsns[i] = si.sinfo_cumtsn
-                pool._contexts[i] = si.sinfo_context
-                pool._assoc_ids[i] = si.sinfo_assoc_id
-                info |= INFO_RCV
-            elif c.cmsg_type == CSCTP_CMSG_NXTINFO and c.cmsg_len >= csctp_cmsg_len(sizeof(sctp_nxtinfo)):
-                ni = <sctp_nxtinfo *>csctp_cmsg_data(c)
-                pool._nxt_lengths[i] = ni.nxt_length
-                pool._nxt_streams[i] = ni.nxt_sid
-                pool._nxt_ppids[i] = ntohl(ni.nxt_ppid)
-                pool._nxt_flags[i] = ni.nxt_flags
-                info |= INFO_NXT
-        c = csctp_cmsg_next_in(m, c)
-    pool._info[i] = info
+    pool._streams[i] = meta.stream
+    pool._ssns[i] = meta.ssn
+    pool._rcv_flags[i] = meta.flags
+    pool._ppids[i] = meta.ppid
+    pool._tsns[i] = meta.tsn
+    pool._cumtsns[i] = meta.cumtsn
+    pool._contexts[i] = meta.context
+    pool._assoc_ids[i] = meta.assoc_id
+    pool._nxt_lengths[i] = meta.nxt_length
+    pool._nxt_streams[i] = meta.nxt_stream
+    pool._nxt_ppids[i] = meta.nxt_ppid
+    pool._nxt_flags[i] = meta.nxt_flags
+    pool._info[i] = meta.info
 
 
 _FUZZ_POOL = None
@@ -442,6 +400,11 @@ cdef class BatchPool:
             _parse_one(self, k)
             k += 1
         b.n = k
+        if s._closing and b.eof:
+            # empty reads after close() are its own SHUT_RD, not the peer's end
+            b.eof = False
+            if k == 0:
+                raise OSError(EBADF, "recvmmsg: the socket was closed while the call was in progress")
         if k:
             self._open_piece = not (self._msg_flags[k - 1] & MSG_EOR)
         return b
@@ -611,7 +574,9 @@ cdef class Batch:
         self._check(name)
         # a copy (len(batch) items): metadata never changes under a caller who keeps it
         # past the next receive, and holding it does not block that receive
-        return self.pool._arrays[name][:self.n].copy()
+        a = self.pool._arrays[name][:self.n].copy()
+        a.flags.writeable = False       # as read-only as the metadata it was copied from
+        return a
 
     @property
     def stale(self):

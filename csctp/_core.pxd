@@ -28,6 +28,7 @@ cdef class Socket:
     cdef int _inflight              # calls between their start and their end (counted under the GIL)
     cdef bint _closing              # close() was called; the descriptor goes when _inflight is 0
     cdef bint _borrowed             # a caller's descriptor: never closed, its flags never changed
+    cdef bint _listening            # listen() was called (or the adopted descriptor listens)
     cdef readonly int family
     cdef readonly int type
     cdef double _timeout            # < 0: blocking; 0: non-blocking; > 0: seconds
@@ -38,6 +39,7 @@ cdef class Socket:
     cdef Py_ssize_t call(self, short events, sys_impl impl, void *arg, str op) except -1
     cdef int _wait(self, int fd, short events, str op, double *deadline) except -1
     cdef int _sleep(self, double seconds, str op) except -1
+    cdef int _wake_fd(self, str op) except -1
     cdef int _release(self, bint quiet) except -1
     cdef int _adopt_fd(self, int fd, int family, int type) except -1
     cdef sctp_assoc_t _connectx(self, connectx_call *c, str op) except? -1

@@ -12,15 +12,18 @@ Design rules (see docs/design.md):
 * **close-safety**: ``close()`` while other threads are inside calls on the
   socket never lets them act on a reused descriptor number.  Calls are counted
   while they run (under the GIL); ``close()`` marks the socket closing, wakes
-  every waiting call through an eventfd, and the descriptor itself is closed
-  by whichever call leaves last.  Until then the number stays allocated, so
-  the kernel cannot hand it to a new socket.  For the wake-up to reach every
-  waiter, csctp never blocks inside the kernel: the descriptor it owns is
-  always ``O_NONBLOCK`` and "blocking" means an unbounded ``poll`` on the
-  socket and the eventfd (Go's runtime does the same).  The JDK's answer
-  (``dup2`` of a dead socket onto the number, plus signals to interrupt
-  threads blocked in the kernel) needs a signal handler in every process that
-  imports csctp; the counter needs nothing;
+  every waiting call, and the descriptor itself is closed by whichever call
+  leaves last.  Until then the number stays allocated, so the kernel cannot
+  hand it to a new socket.  For the wake-up to reach every waiter, csctp never
+  blocks inside the kernel: the descriptor it owns is always ``O_NONBLOCK``
+  and "blocking" means an unbounded ``poll`` (Go's runtime does the same).
+  A connected one-to-one socket is woken by ``shutdown(SHUT_RD)``, which has
+  no SCTP-level effect but makes the socket readable (``POLLRDHUP``), so it
+  costs no descriptor; a listening or one-to-many socket, which shutdown
+  cannot wake, polls an eventfd beside it, made the first time a call waits.
+  The JDK's answer (``dup2`` of a dead socket onto the number, plus signals
+  to interrupt threads blocked in the kernel) needs a signal handler in every
+  process that imports csctp; the counter needs nothing;
 * data paths call ``sendmsg``/``recvmsg`` with RFC 6458 control messages
   (SNDINFO, PRINFO, RCVINFO, NXTINFO) directly rather than through
   libsctp's ``sctp_sendmsg``/``sctp_recvmsg``: those use the deprecated
@@ -48,7 +51,7 @@ from csctp.includes.sctp cimport *
 from csctp._errors cimport raise_errno, raise_last
 from csctp._convert cimport as_int, as_u16, as_u32, as_assoc_id
 from csctp._addr cimport AddrList, pack, sockaddr_to_py, unpack_packed, sockaddr_len
-from csctp._message cimport Message, message_new, message_set_addr, message_set_rcvinfo, message_set_sndrcv, NxtInfo
+from csctp._message cimport Message, message_new, message_set_addr, message_set_meta, rcv_meta, parse_rcv_cmsgs
 
 cdef extern from "Python.h":
     # raw-pointer forms: recv() owns the new bytes object by hand until it is
@@ -154,22 +157,12 @@ cdef int fileno_of(object sock) except -1:
     return fd
 
 
-cdef void _parse_cmsgs(msghdr *msg, Message m) noexcept:
-    """Fill *m* from RCVINFO / SNDRCV / NXTINFO control messages."""
-    cdef cmsghdr *c = csctp_cmsg_first_in(msg)
-    cdef NxtInfo nxt
-    while c != NULL:
-        if c.cmsg_level == IPPROTO_SCTP:
-            if c.cmsg_type == CSCTP_CMSG_RCVINFO and c.cmsg_len >= csctp_cmsg_len(sizeof(sctp_rcvinfo)):
-                message_set_rcvinfo(m, <sctp_rcvinfo *>csctp_cmsg_data(c))
-            elif c.cmsg_type == CSCTP_CMSG_SNDRCV and c.cmsg_len >= csctp_cmsg_len(sizeof(sctp_sndrcvinfo)):
-                if not m.has_info:
-                    message_set_sndrcv(m, <sctp_sndrcvinfo *>csctp_cmsg_data(c))
-            elif c.cmsg_type == CSCTP_CMSG_NXTINFO and c.cmsg_len >= csctp_cmsg_len(sizeof(sctp_nxtinfo)):
-                nxt = NxtInfo.__new__(NxtInfo)
-                memcpy(&nxt.c, csctp_cmsg_data(c), sizeof(sctp_nxtinfo))
-                m.nxt = nxt
-        c = csctp_cmsg_next_in(msg, c)
+cdef inline void _parse_cmsgs(msghdr *msg, Message m) noexcept:
+    """Fill *m* from the received message's control messages (the one parser, csctp._message)."""
+    cdef rcv_meta meta
+    parse_rcv_cmsgs(msg, &meta)
+    if meta.info:
+        message_set_meta(m, &meta)
 
 
 def _parse_control(data, int msg_flags=0):
@@ -435,6 +428,7 @@ cdef class Socket:
         self.family = family
         self.type = type
         self._fd = fd
+        self._listening = _sockopt_int(fd, SOL_SOCKET, SO_ACCEPTCONN, "getsockopt(SO_ACCEPTCONN)") != 0
         if fl & O_NONBLOCK:
             self._timeout = 0.0         # adopted non-blocking: behave as setblocking(False)
         else:
@@ -486,6 +480,10 @@ cdef class Socket:
             self._release(False)
         elif self._wakefd >= 0:
             write(self._wakefd, &one, sizeof(one))
+        elif not self._borrowed:
+            # waiters on a connected one-to-one socket poll for POLLRDHUP: SHUT_RD sets it and
+            # wakes them, with no effect on the association (the close that follows decides that)
+            shutdown(self._fd, SHUT_RD)
 
     cdef int _release(self, bint quiet) except -1:
         """Close the descriptor for real (no call is using it any more); *quiet*: ignore errors."""
@@ -584,8 +582,13 @@ cdef class Socket:
                 with nogil:
                     r = impl(fd, arg)
                     err = errno
-                if r >= 0:
+                if r > 0 or (r == 0 and not (self._closing and events & POLLIN)):
+                    # data read before a concurrent close() belongs to this association and is
+                    # returned (as Java does); an empty read then is close()'s own SHUT_RD, not
+                    # the peer's end, and raises below
                     return r
+                if r == 0:
+                    break
                 if err == EINTR:
                     PyErr_CheckSignals()
                 elif err == EAGAIN:
@@ -612,12 +615,13 @@ cdef class Socket:
         is closing (the caller checks which).
         """
         cdef pollfd p[2]
-        cdef int rc, ms, err
+        cdef int rc, ms, err, nfds = 1
         cdef double left
-        if self._wakefd < 0:
-            self._wakefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)
-            if self._wakefd < 0:
-                raise_last(f"{op}: eventfd")
+        if self._borrowed or (self.type == SOCK_STREAM and not self._listening):
+            events |= POLLRDHUP         # close() wakes us with shutdown(SHUT_RD), see close()
+        else:
+            self._wake_fd(op)
+            nfds = 2
         if self._timeout > 0.0 and deadline[0] == 0.0:
             deadline[0] = _now() + self._timeout
         while True:
@@ -635,7 +639,7 @@ cdef class Socket:
             p[1].events = POLLIN
             p[1].revents = 0
             with nogil:
-                rc = poll(p, 2, ms)
+                rc = poll(p, nfds, ms)
                 err = errno
             if rc > 0 or self._closing:
                 return 0
@@ -649,11 +653,7 @@ cdef class Socket:
         cdef pollfd p
         cdef int rc, err
         cdef int ms = <int>(seconds * 1000.0) + 1
-        if self._wakefd < 0:
-            self._wakefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)
-            if self._wakefd < 0:
-                raise_last(f"{op}: eventfd")
-        p.fd = self._wakefd
+        p.fd = self._wake_fd(op)
         p.events = POLLIN
         p.revents = 0
         with nogil:
@@ -662,6 +662,14 @@ cdef class Socket:
         if rc < 0 and err == EINTR:
             PyErr_CheckSignals()
         return 0
+
+    cdef int _wake_fd(self, str op) except -1:
+        """The eventfd close() signals (made on first use: only sockets that wait need one)."""
+        if self._wakefd < 0:
+            self._wakefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)
+            if self._wakefd < 0:
+                raise_last(f"{op}: eventfd")
+        return self._wakefd
 
     cdef Py_ssize_t _sendmsg(self, msghdr *msg, int flags, str op) except -1:
         cdef msg_call c
@@ -715,6 +723,7 @@ cdef class Socket:
         self._check_open("listen")
         if listen(self._fd, bl) < 0:
             raise_last("listen")
+        self._listening = True
 
     def connectx(self, addrs):
         """``sctp_connectx``: start an association to one or several peer addresses.

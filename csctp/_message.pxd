@@ -1,5 +1,84 @@
-from libc.stdint cimport uint16_t, uint32_t
-from csctp.includes.sctp cimport sctp_assoc_t, sctp_rcvinfo, sctp_nxtinfo, sctp_sndrcvinfo, sctp_sndinfo, sctp_prinfo, sctp_authinfo
+from libc.stdint cimport uint8_t, uint16_t, uint32_t
+from libc.string cimport memset
+from csctp.includes.socket cimport msghdr, cmsghdr, ntohl
+from csctp.includes.sctp cimport (
+    sctp_assoc_t, sctp_rcvinfo, sctp_nxtinfo, sctp_sndrcvinfo, sctp_sndinfo, sctp_prinfo, sctp_authinfo,
+    IPPROTO_SCTP, CSCTP_CMSG_RCVINFO, CSCTP_CMSG_SNDRCV, CSCTP_CMSG_NXTINFO,
+    csctp_cmsg_first_in, csctp_cmsg_next_in, csctp_cmsg_data, csctp_cmsg_len)
+
+# What the control messages of one received message say: the one C struct of receive
+# metadata, filled by the one parser below for Message (csctp._core) and BatchPool alike.
+cdef enum:
+    META_RCV = 1                    # RCVINFO (or the legacy SNDRCV) came with the message
+    META_NXT = 2                    # NXTINFO came with the message
+
+cdef struct rcv_meta:
+    uint8_t info                    # META_RCV | META_NXT
+    uint16_t stream
+    uint16_t ssn
+    uint16_t flags
+    uint32_t ppid                   # host order
+    uint32_t tsn
+    uint32_t cumtsn
+    uint32_t context
+    sctp_assoc_t assoc_id
+    uint16_t nxt_stream
+    uint16_t nxt_flags
+    uint32_t nxt_ppid               # host order
+    uint32_t nxt_length
+    sctp_assoc_t nxt_assoc_id
+
+
+cdef inline void parse_rcv_cmsgs(msghdr *msg, rcv_meta *out) noexcept nogil:
+    """Fill *out* from the RCVINFO / SNDRCV / NXTINFO control messages of *msg*.
+
+    Every header is checked against the buffer (csctp_cmsg_*_in), and a control
+    message shorter than its structure is skipped.  RCVINFO wins over SNDRCV
+    when both come (SNDRCV only comes with the deprecated data_io event on).
+    """
+    cdef cmsghdr *c
+    cdef sctp_rcvinfo *ri
+    cdef sctp_sndrcvinfo *si
+    cdef sctp_nxtinfo *ni
+    memset(out, 0, sizeof(rcv_meta))
+    if msg.msg_controllen == 0:
+        return
+    c = csctp_cmsg_first_in(msg)
+    while c != NULL:
+        if c.cmsg_level == IPPROTO_SCTP:
+            if c.cmsg_type == CSCTP_CMSG_RCVINFO and c.cmsg_len >= csctp_cmsg_len(sizeof(sctp_rcvinfo)):
+                ri = <sctp_rcvinfo *>csctp_cmsg_data(c)
+                out.stream = ri.rcv_sid
+                out.ssn = ri.rcv_ssn
+                out.flags = ri.rcv_flags
+                out.ppid = ntohl(ri.rcv_ppid)
+                out.tsn = ri.rcv_tsn
+                out.cumtsn = ri.rcv_cumtsn
+                out.context = ri.rcv_context
+                out.assoc_id = ri.rcv_assoc_id
+                out.info |= META_RCV
+            elif (c.cmsg_type == CSCTP_CMSG_SNDRCV and not (out.info & META_RCV)
+                  and c.cmsg_len >= csctp_cmsg_len(sizeof(sctp_sndrcvinfo))):
+                si = <sctp_sndrcvinfo *>csctp_cmsg_data(c)
+                out.stream = si.sinfo_stream
+                out.ssn = si.sinfo_ssn
+                out.flags = si.sinfo_flags
+                out.ppid = ntohl(si.sinfo_ppid)
+                out.tsn = si.sinfo_tsn
+                out.cumtsn = si.sinfo_cumtsn
+                out.context = si.sinfo_context
+                out.assoc_id = si.sinfo_assoc_id
+                out.info |= META_RCV
+            elif c.cmsg_type == CSCTP_CMSG_NXTINFO and c.cmsg_len >= csctp_cmsg_len(sizeof(sctp_nxtinfo)):
+                ni = <sctp_nxtinfo *>csctp_cmsg_data(c)
+                out.nxt_stream = ni.nxt_sid
+                out.nxt_flags = ni.nxt_flags
+                out.nxt_ppid = ntohl(ni.nxt_ppid)
+                out.nxt_length = ni.nxt_length
+                out.nxt_assoc_id = ni.nxt_assoc_id
+                out.info |= META_NXT
+        c = csctp_cmsg_next_in(msg, c)
+
 
 cdef class Message:
     cdef public object data         # bytes for recv(); None for recv_into()
@@ -20,8 +99,7 @@ cdef class Message:
 
 cdef Message message_new()
 cdef void message_set_addr(Message m, const void *sa, int salen) noexcept
-cdef void message_set_rcvinfo(Message m, const sctp_rcvinfo *ri)
-cdef void message_set_sndrcv(Message m, const sctp_sndrcvinfo *si)
+cdef void message_set_meta(Message m, const rcv_meta *meta)
 
 cdef class SndRcvInfo:
     cdef sctp_sndrcvinfo c

@@ -102,28 +102,27 @@ cdef void message_set_addr(Message m, const void *sa, int salen) noexcept:
     m._salen = salen
 
 
-cdef void message_set_rcvinfo(Message m, const sctp_rcvinfo *ri):
-    m.stream = ri.rcv_sid
-    m.ssn = ri.rcv_ssn
-    m.flags = ri.rcv_flags
-    m.ppid = ntohl(ri.rcv_ppid)
-    m.tsn = ri.rcv_tsn
-    m.cumtsn = ri.rcv_cumtsn
-    m.context = ri.rcv_context
-    m.assoc_id = ri.rcv_assoc_id
-    m.has_info = True
-
-
-cdef void message_set_sndrcv(Message m, const sctp_sndrcvinfo *si):
-    m.stream = si.sinfo_stream
-    m.ssn = si.sinfo_ssn
-    m.flags = si.sinfo_flags
-    m.ppid = ntohl(si.sinfo_ppid)
-    m.tsn = si.sinfo_tsn
-    m.cumtsn = si.sinfo_cumtsn
-    m.context = si.sinfo_context
-    m.assoc_id = si.sinfo_assoc_id
-    m.has_info = True
+cdef void message_set_meta(Message m, const rcv_meta *meta):
+    """Message fields from the parsed control messages (see parse_rcv_cmsgs)."""
+    cdef NxtInfo nxt
+    if meta.info & META_RCV:
+        m.stream = meta.stream
+        m.ssn = meta.ssn
+        m.flags = meta.flags
+        m.ppid = meta.ppid
+        m.tsn = meta.tsn
+        m.cumtsn = meta.cumtsn
+        m.context = meta.context
+        m.assoc_id = meta.assoc_id
+        m.has_info = True
+    if meta.info & META_NXT:
+        nxt = NxtInfo.__new__(NxtInfo)
+        nxt.c.nxt_sid = meta.nxt_stream
+        nxt.c.nxt_flags = meta.nxt_flags
+        nxt.c.nxt_ppid = htonl(meta.nxt_ppid)
+        nxt.c.nxt_length = meta.nxt_length
+        nxt.c.nxt_assoc_id = meta.nxt_assoc_id
+        m.nxt = nxt
 
 
 cdef class SndRcvInfo:

@@ -81,6 +81,14 @@ def _settle(t, seconds=0.05):
     assert t.is_alive(), "the call returned before anything was sent: the test would prove nothing"
 
 
+def _ends_with_ebadf(t, out, what):
+    """The thread's call must end (woken by close()) with OSError(EBADF)."""
+    t.join(WAIT)
+    assert not t.is_alive(), f"{what}: close() did not wake the waiting call"
+    (kind, val), = out
+    assert kind == "err" and isinstance(val, OSError) and val.errno == errno.EBADF, (what, kind, val)
+
+
 def _fill_send_buffer(sock):
     """Send until the kernel refuses (the peer does not read): the next blocking send waits."""
     sock.settimeout(0)
@@ -115,10 +123,7 @@ def test_close_wakes_a_waiting_receive_and_the_reused_fd_keeps_its_data(server, 
     t, out = _in_thread(lambda: RECEIVERS[call](conn1))
     _settle(t)
     conn1.close()
-    t.join(WAIT)
-    assert not t.is_alive(), f"{call}: close() did not wake the waiting call"
-    (kind, val), = out
-    assert kind == "err" and isinstance(val, OSError) and val.errno == errno.EBADF, (kind, val)
+    _ends_with_ebadf(t, out, call)
     cli2, conn2 = server.pair()               # usually gets old_fd back: the call has left
     cli2.send(b"private to association 2")
     assert conn2.recv().data == b"private to association 2"
@@ -141,10 +146,7 @@ def test_close_wakes_a_waiting_send_and_nothing_reaches_the_next_association(ser
     t, out = _in_thread(lambda: SENDERS[call](conn1))
     _settle(t)
     conn1.close()
-    t.join(WAIT)
-    assert not t.is_alive(), f"{call}: close() did not wake the waiting send"
-    (kind, val), = out
-    assert kind == "err" and isinstance(val, OSError) and val.errno == errno.EBADF, (kind, val)
+    _ends_with_ebadf(t, out, call)
     cli2, conn2 = server.pair()
     conn2.send(b"hello 2")
     cli2.settimeout(2)
@@ -158,10 +160,7 @@ def test_close_wakes_a_waiting_accept(server):
     server.lst.settimeout(None)
     _settle(t)
     server.lst.close()
-    t.join(WAIT)
-    assert not t.is_alive()
-    (kind, val), = out
-    assert kind == "err" and val.errno == errno.EBADF
+    _ends_with_ebadf(t, out, "accept")
 
 
 def test_close_wakes_a_batch_complete_waiting_for_the_rest(lossy_lo):
@@ -176,37 +175,35 @@ def test_close_wakes_a_batch_complete_waiting_for_the_rest(lossy_lo):
             t, out = _in_thread(lambda: pool.complete(conn, b, 0))
             _settle(t)
             conn.close()
-            t.join(WAIT)
-        assert not t.is_alive()
-        (kind, val), = out
-        assert kind == "err" and val.errno == errno.EBADF
+            _ends_with_ebadf(t, out, "complete")
     finally:
         cli.close()
         srv.close()
 
 
-def test_fd_number_stays_allocated_until_the_waiting_call_leaves(server):
-    """While a call is inside, close() must not free the number (else a new socket could get it)."""
+def test_a_closed_socket_never_touches_its_reused_number(server):
+    from csctp import options as O
     cli1, conn1 = server.pair()
     conn1.settimeout(None)
     fd = conn1.fileno()
-    started = threading.Event()
-
-    def slow_recv():
-        started.set()
-        return conn1.recv()
-
-    t, out = _in_thread(slow_recv)
-    started.wait(WAIT)
+    t, out = _in_thread(conn1.recv)
     _settle(t)
     conn1.close()
-    t.join(WAIT)
-    assert out and out[0][0] == "err"
-    # once the call has left, the number is free: a new socket may get it, and the old object never uses it
-    with pytest.raises(OSError) as ei:
-        conn1.recv()
-    assert ei.value.errno == errno.EBADF
-    del fd
+    _ends_with_ebadf(t, out, "recv")
+    cli2, conn2 = server.pair()                     # the next socket made gets the lowest free number
+    assert fd in (cli2.fileno(), conn2.fileno()), "the kernel did not reuse the number: nothing to prove"
+    conn2.send(b"to 2 only")
+    cli2.send(b"to 2 only")
+    for call in (conn1.recv, lambda: conn1.send(b"leak"), lambda: O.get_status(conn1),
+                 lambda: conn1.getpaddrs(), lambda: BatchPool(2, 64).recv(conn1)):
+        with pytest.raises(OSError) as ei:
+            call()
+        assert ei.value.errno == errno.EBADF
+    for s in (cli2, conn2):                         # each got its peer's message, nothing more
+        assert s.recv().data == b"to 2 only"
+        s.settimeout(0.5)
+        with pytest.raises(TimeoutError):
+            s.recv()
 
 
 @pytest.mark.parametrize("rounds", [150, pytest.param(1000, marks=pytest.mark.long)])
@@ -228,8 +225,10 @@ def test_close_race_stress_never_crosses_associations(server, rounds):
             time.sleep(0.002)                  # sometimes inside the wait, sometimes before it
         conn1.close()
         cli2, conn2 = server.pair()
-        reused += conn2.fileno() == old
+        # a new socket gets the number only once no call is inside the old one
+        reused += old in (cli2.fileno(), conn2.fileno())
         cli2.send(b"round %d" % i)
+        conn2.send(b"back %d" % i)
         t.join(WAIT)
         assert not t.is_alive(), f"round {i} ({name}): the closed call still runs"
         kind, val = out[0]
@@ -238,6 +237,7 @@ def test_close_race_stress_never_crosses_associations(server, rounds):
         else:
             assert isinstance(val, OSError) and val.errno == errno.EBADF, (i, name, val)
         assert conn2.recv().data == b"round %d" % i
+        assert cli2.recv().data == b"back %d" % i
         for s in (cli1, cli2, conn2):
             s.close()
         server.made.clear()

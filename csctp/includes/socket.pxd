@@ -56,6 +56,7 @@ cdef extern from "<sys/socket.h>" nogil:
         SO_TYPE
         SO_DOMAIN
         SO_PROTOCOL
+        SO_ACCEPTCONN
         MSG_EOR
         MSG_TRUNC
         MSG_CTRUNC
@@ -120,6 +121,7 @@ cdef extern from "<poll.h>" nogil:
         POLLOUT
         POLLERR
         POLLHUP
+        POLLRDHUP
     int poll(pollfd *fds, nfds_t nfds, int timeout)
 
 cdef extern from "<unistd.h>" nogil:
