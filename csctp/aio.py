@@ -568,11 +568,20 @@ async def connect(address: Address, *, local: Optional[Address] = None, ostreams
     return Association(_assoc.Association(sock, aid), loop=loop)
 
 
+# accept() errors that pass: the server reports them and tries again after a pause
+_ACCEPT_RESOURCE_ERRNOS = frozenset((_errno.EMFILE, _errno.ENFILE, _errno.ENOBUFS, _errno.ENOMEM))
+_ACCEPT_BACKOFF = 0.1
+
+
 class Server:
     """What :func:`start_server` returns: an accept loop running a handler per association.
 
     ``close()`` stops accepting and cancels running handlers; ``await
     wait_closed()`` waits for them to finish; ``async with`` does both.
+    Running out of descriptors or memory (``EMFILE``, ``ENFILE``,
+    ``ENOBUFS``, ``ENOMEM``) does not stop it: each failed ``accept`` is
+    reported through ``loop.call_exception_handler`` and retried after
+    0.1 s, as asyncio's own servers do.
     """
 
     def __init__(self, listener: _assoc.Listener, handler: Callable[[Association], Awaitable[Any]],
@@ -597,13 +606,25 @@ class Server:
         return self.listener.local_addresses
 
     async def _accept_loop(self) -> None:
-        while True:
+        for _ in range(_FOREVER):
             try:
                 a = self.listener.accept()
             except BlockingIOError:
                 await self._io.wait(0)
                 continue
             except (ConnectionAbortedError, ConnectionResetError):
+                continue
+            except OSError as e:
+                if e.errno not in _ACCEPT_RESOURCE_ERRNOS:
+                    raise
+                # out of descriptors or memory: the association waits in the backlog;
+                # say so and try again shortly, as asyncio's own servers do
+                self._loop.call_exception_handler({
+                    "message": f"csctp.aio server: accept failed ({e}); retrying in {_ACCEPT_BACKOFF:g} s",
+                    "exception": e,
+                    "server": self,
+                })
+                await asyncio.sleep(_ACCEPT_BACKOFF)
                 continue
             aa = Association(a, loop=self._loop)
             self._associations.add(aa)

@@ -11,6 +11,7 @@ recv_batch limits and order, and a partial message across peeloff.
 
 import asyncio
 import os
+import resource
 import select
 import signal
 import socket
@@ -442,6 +443,58 @@ def test_unsubscribed_engine_notifications_stay_hidden_and_unsubscribing_keeps_t
     with pytest.raises(csctp.AssociationClosed):
         srv.recv()
     assert list(srv.events()) == []
+
+
+# ---- the asyncio server survives EMFILE ---------------------------------------------------
+
+def test_aio_server_keeps_accepting_after_emfile():
+    async def main():
+        loop = asyncio.get_running_loop()
+        reported = []
+        loop.set_exception_handler(lambda _loop, ctx: reported.append(ctx))
+        served = asyncio.Event()
+
+        async def handler(a):
+            served.set()
+            await a.recv()
+
+        server = await csctp.aio.start_server(handler, "127.0.0.1:0")
+        port = server.address[1]
+        first = csctp.Socket(socket.AF_INET, socket.SOCK_STREAM)
+        second = csctp.Socket(socket.AF_INET, socket.SOCK_STREAM)
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        top = max(int(fd) for fd in os.listdir("/proc/self/fd"))
+        fillers = []
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (top + 1, hard))
+            for _ in range(top + 2):                      # fill the holes below the limit too
+                try:
+                    fillers.append(os.dup(0))
+                except OSError:
+                    break
+            first.settimeout(WAIT)
+            first.connect(("127.0.0.1", port))            # the handshake needs no accept()
+            for _ in range(100):
+                if reported:
+                    break
+                await asyncio.sleep(0.05)
+        finally:
+            for fd in fillers:
+                os.close(fd)
+            resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+        assert reported, "EMFILE was not reported"
+        assert isinstance(reported[0]["exception"], OSError) and "accept" in reported[0]["message"]
+        await asyncio.wait_for(served.wait(), WAIT)       # the waiting association, once descriptors are back
+        served.clear()
+        second.settimeout(WAIT)
+        second.connect(("127.0.0.1", port))
+        await asyncio.wait_for(served.wait(), WAIT)
+        first.close()
+        second.close()
+        server.close()
+        await server.wait_closed()
+
+    run(main())
 
 
 # ---- recv_batch ----------------------------------------------------------------------------
