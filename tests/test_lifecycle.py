@@ -11,6 +11,7 @@ recv_batch limits and order, and a partial message across peeloff.
 
 import asyncio
 import os
+import re
 import resource
 import select
 import signal
@@ -339,6 +340,15 @@ def test_aio_local_shutdown_ends_recv_and_wait_closed():
     run(main())
 
 
+def test_the_asyncio_doc_example_runs_as_written():
+    with open(os.path.join(ROOT, "docs", "asyncio.md")) as f:
+        code = re.search(r"```python\n(.*?)```", f.read(), re.S).group(1)
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                       env={**os.environ, "PYTHONPATH": ROOT})
+    assert p.returncode == 0, p.stderr
+    assert "SHUTDOWN_COMP" in p.stdout
+
+
 # ---- peeled-off associations see the peer's shutdown --------------------------------------
 
 def test_peeled_off_association_sees_the_peer_shutdown():
@@ -355,6 +365,32 @@ def test_peeled_off_association_sees_the_peer_shutdown():
         with pytest.raises(csctp.AssociationClosed):
             peeled.recv()
         peeled.close()
+    finally:
+        cli.close()
+        ep.close()
+
+
+def test_gateway_private_session_ends_when_the_peer_shuts_down(capsys):
+    sys.path.insert(0, os.path.join(ROOT, "examples"))
+    try:
+        import gateway
+    finally:
+        sys.path.pop(0)
+    ep = csctp.listen("127.0.0.1:0", mode="one-to-many")
+    ep.settimeout(WAIT)
+    cli = csctp.connect(f"127.0.0.1:{ep.local_addresses[0][1]}", timeout=WAIT)
+    try:
+        cli.send(b"PEEL")
+        peeled = ep.peeloff(ep.recv().assoc_id)
+        t = threading.Thread(target=gateway.private_session, args=(peeled,), daemon=True)
+        t.start()
+        cli.send(b"x")
+        assert cli.recv().data == b"private: x"
+        cli.shutdown()
+        t.join(WAIT)
+        assert not t.is_alive(), "the per-association loop did not end at the peer's shutdown"
+        assert peeled.closed
+        assert "private session ended" in capsys.readouterr().out     # ended by the loop, not an error
     finally:
         cli.close()
         ep.close()
