@@ -90,95 +90,143 @@ class _FdWaiter:
         self.fd = -1
 
 
+# bound of the receive loops: each turn takes an item or waits for readiness, so far more than any run needs
+_FOREVER = 1 << 62
+
+
 def _loop(loop: Optional[asyncio.AbstractEventLoop]) -> asyncio.AbstractEventLoop:
     return loop if loop is not None else asyncio.get_running_loop()
 
 
 class _AsyncReceiver:
-    """What aio.Association and aio.Endpoint share: recv, events, batches, close."""
+    """What aio.Association and aio.Endpoint share: recv, items, events, batches, close.
+
+    A view onto the wrapped object's receive engine (see
+    :class:`csctp.association._Receiver`): every coroutine makes at most one
+    engine step and one readiness wait at a time, and wakes the other
+    waiting readers whenever its step queued something or saw the end, so
+    that each of them (``recv``, ``events``, ``items``) re-checks the one
+    queue at once, whoever read.
+    """
 
     _sync: Any
     _io: _FdWaiter
-    _eof: bool
 
     def _init(self, sync: Any, loop: Optional[asyncio.AbstractEventLoop]) -> None:
         self._sync = sync
         sync.settimeout(0)
         self._io = _FdWaiter(_loop(loop), sync.fileno())
-        self._eof = False
 
     async def _step(self) -> Optional[Message]:
-        """One receive attempt; suspends while nothing is ready.  Wakes other readers on progress."""
-        while True:
-            try:
-                nevents = len(self._sync._events)
-                m: Optional[Message] = self._sync._recv_step()
-            except BlockingIOError:
-                await self._io.wait(0)
-                continue
-            except AssociationClosed:
-                self._eof = True
-                self._io.wake_readers()
-                raise
-            if m is not None or len(self._sync._events) != nevents:
-                self._io.wake_readers()
-            return m
+        """One engine step, or one wait for readiness (then None: the caller re-checks the queue)."""
+        eng = self._sync
+        before = eng._arrivals
+        try:
+            m: Optional[Message] = eng._recv_step()
+        except BlockingIOError:
+            await self._io.wait(0)
+            return None
+        except BaseException:
+            self._io.wake_readers()
+            raise
+        if m is not None or eng._arrivals != before:
+            self._io.wake_readers()
+        return m
 
     async def recv(self) -> Message:
         """Receive one whole user message (see :meth:`csctp.Association.recv`); suspends until one arrives.
 
-        Raises :class:`csctp.AssociationClosed` once the peer has shut down.
+        At the association's end raises what :meth:`csctp.Association.recv`
+        raises (:class:`csctp.AssociationClosed`, ``ConnectionResetError``),
+        after every message that came before it.
         """
-        pending = self._sync._pending
-        while True:
-            if pending:
-                m: Message = pending.popleft()
+        eng = self._sync
+        pending = eng._pending
+        for _ in range(_FOREVER):
+            if pending.ndata:
+                m: Message = pending.take(True)
                 return m
-            if self._eof:
-                raise AssociationClosed("recv: the association was shut down by the peer")
+            if eng._end is not None:
+                raise eng._end_error("recv")
             m2 = await self._step()
             if m2 is not None:
                 return m2
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def items(self) -> AsyncIterator[Any]:
+        """Messages and notifications in arrival order until the end (see :meth:`csctp.Association.items`)."""
+        eng = self._sync
+        pending = eng._pending
+        for _ in range(_FOREVER):
+            if pending:
+                yield pending.popleft()
+                continue
+            if eng._end is not None:
+                if eng._end[0] is AssociationClosed:
+                    return
+                raise eng._end_error("items")
+            m = await self._step()
+            if m is not None:
+                yield m
 
     async def recv_into(self, buffer: Any) -> Tuple[int, Message]:
         """Receive one message or piece straight into *buffer* (see :meth:`csctp.Association.recv_into`)."""
-        while True:
+        for _ in range(_FOREVER):
             try:
                 r: Tuple[int, Message] = self._sync.recv_into(buffer)
                 return r
             except BlockingIOError:
                 await self._io.wait(0)
+        raise AssertionError("unreachable")  # pragma: no cover
 
     async def recv_batch(self, max_messages: int = 64) -> Any:
-        """Receive up to *max_messages* with one ``recvmmsg``, suspending until at least one is there."""
-        while True:
+        """Receive up to *max_messages* with one ``recvmmsg``, suspending until at least one is there.
+
+        A raw batch, as :meth:`csctp.Association.recv_batch` returns.
+        """
+        for _ in range(_FOREVER):
             try:
                 return self._sync.recv_batch(max_messages)
             except BlockingIOError:
                 await self._io.wait(0)
+        raise AssertionError("unreachable")  # pragma: no cover
 
     async def events(self) -> AsyncIterator[Any]:
         """Yield notifications (of the subscribed kinds) as they arrive, until the association ends.
 
-        Data messages read while waiting are kept for :meth:`recv`, up to the
-        wrapped object's ``max_pending_bytes``: past that this raises
-        :class:`csctp.PendingLimitError` (nothing is dropped) until ``recv()``
-        makes room.
+        Ends after the last notification queued before the end (graceful or
+        not) on an association; an endpoint's goes on.  Data messages read
+        while waiting are kept for :meth:`recv`, up to the wrapped object's
+        ``max_pending_bytes``: past that this raises
+        :class:`csctp.PendingLimitError` (nothing is dropped) until
+        ``recv()`` makes room.  Wakes as soon as any task's receive queues
+        a notification.
         """
-        q = self._sync._events
-        while True:
-            while q:
-                yield q.popleft()
-            if self._eof or self.closed:
-                return
-            self._sync._check_read_ahead("events", "data messages read while waiting for events",
-                                         "receive them with recv()")
-            try:
-                m = await self._step()
-            except (AssociationClosed, ConnectionError):
+        eng = self._sync
+        pending = eng._pending
+        for _ in range(_FOREVER):
+            if len(pending) > pending.ndata:
+                yield pending.take(False)
                 continue
+            if eng._end is not None or self.closed:
+                return
+            eng._check_read_ahead("events", "data messages read while waiting for events",
+                                  "receive them with recv()")
+            m = await self._step()
             if m is not None:
-                self._sync._pending.append(m)
+                pending.append(m)
+
+    async def _wait_end(self, op: str, timeout: Optional[float]) -> None:
+        eng = self._sync
+        for _ in range(_FOREVER):
+            if eng._end is not None:
+                break
+            eng._check_read_ahead(op, "messages that arrived while waiting for the end", "receive them with recv()")
+            m = await self._step()
+            if m is not None:
+                eng._pending.append(m)
+        if eng._end[0] is not AssociationClosed:
+            raise eng._end_error(op)
 
     def subscribe(self, *kinds: str, on: bool = True) -> None:
         """Turn notifications on (or off); see :meth:`csctp.Association.subscribe`."""
@@ -289,8 +337,27 @@ class Association(_AsyncReceiver):
         self._sync.primary = address
 
     def shutdown(self) -> None:
-        """Graceful SHUTDOWN; keep receiving until ``recv`` raises :class:`csctp.AssociationClosed`."""
+        """Graceful SHUTDOWN; keep receiving until ``recv`` raises :class:`csctp.AssociationClosed`.
+
+        Does not wait: ``await wait_closed()`` waits for the shutdown to complete.
+        """
         self._sync.shutdown()
+
+    async def wait_closed(self, timeout: Optional[float] = None) -> None:
+        """Wait until the association has ended (after :meth:`shutdown`, or the peer's).
+
+        Messages that arrive meanwhile are kept for :meth:`recv` (up to
+        ``max_pending_bytes``).  Returns after a graceful end; raises
+        ``ConnectionResetError`` after an ABORT, ``TimeoutError`` after
+        *timeout* seconds (the association stays usable).
+        """
+        if timeout is None:
+            await self._wait_end("wait_closed", None)
+            return
+        try:
+            await asyncio.wait_for(self._wait_end("wait_closed", timeout), timeout)
+        except asyncio.TimeoutError:
+            raise TimeoutError(f"wait_closed: the association did not end within {timeout:g} s") from None
 
     def abort(self, reason: bytes = b"") -> None:
         """ABORT the association and close (see :meth:`csctp.Association.abort`)."""
@@ -501,11 +568,20 @@ async def connect(address: Address, *, local: Optional[Address] = None, ostreams
     return Association(_assoc.Association(sock, aid), loop=loop)
 
 
+# accept() errors that pass: the server reports them and tries again after a pause
+_ACCEPT_RESOURCE_ERRNOS = frozenset((_errno.EMFILE, _errno.ENFILE, _errno.ENOBUFS, _errno.ENOMEM))
+_ACCEPT_BACKOFF = 0.1
+
+
 class Server:
     """What :func:`start_server` returns: an accept loop running a handler per association.
 
     ``close()`` stops accepting and cancels running handlers; ``await
     wait_closed()`` waits for them to finish; ``async with`` does both.
+    Running out of descriptors or memory (``EMFILE``, ``ENFILE``,
+    ``ENOBUFS``, ``ENOMEM``) does not stop it: each failed ``accept`` is
+    reported through ``loop.call_exception_handler`` and retried after
+    0.1 s, as asyncio's own servers do.
     """
 
     def __init__(self, listener: _assoc.Listener, handler: Callable[[Association], Awaitable[Any]],
@@ -530,13 +606,25 @@ class Server:
         return self.listener.local_addresses
 
     async def _accept_loop(self) -> None:
-        while True:
+        for _ in range(_FOREVER):
             try:
                 a = self.listener.accept()
             except BlockingIOError:
                 await self._io.wait(0)
                 continue
             except (ConnectionAbortedError, ConnectionResetError):
+                continue
+            except OSError as e:
+                if e.errno not in _ACCEPT_RESOURCE_ERRNOS:
+                    raise
+                # out of descriptors or memory: the association waits in the backlog;
+                # say so and try again shortly, as asyncio's own servers do
+                self._loop.call_exception_handler({
+                    "message": f"csctp.aio server: accept failed ({e}); retrying in {_ACCEPT_BACKOFF:g} s",
+                    "exception": e,
+                    "server": self,
+                })
+                await asyncio.sleep(_ACCEPT_BACKOFF)
                 continue
             aa = Association(a, loop=self._loop)
             self._associations.add(aa)

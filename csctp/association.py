@@ -10,17 +10,21 @@ system call per message:
   are reassembled) and never returns a notification: those go to the events
   queue that :meth:`Association.events` drains;
 * end of association is an exception, never an empty message: a graceful
-  SHUTDOWN from the peer raises :class:`AssociationClosed` (an ``EOFError``),
-  an ABORT raises ``ConnectionResetError`` from the kernel.
+  SHUTDOWN (either side's) raises :class:`AssociationClosed` (an
+  ``EOFError``), an ABORT or a lost association ``ConnectionResetError``,
+  after every message that came before it; :meth:`Association.items`
+  yields messages and notifications in arrival order until that end.
 """
 
 from __future__ import annotations
 
 import collections
+import errno as _errno
 import socket as _socket
 import struct
-from typing import (TYPE_CHECKING, Any, Deque, Dict, Iterator, List, Literal, Optional, Sequence, Tuple, Union,
-                    overload)
+import time
+from typing import (TYPE_CHECKING, Any, Dict, FrozenSet, Iterator, List, Literal, Optional, Sequence, Set, Tuple,
+                    Union, overload)
 
 from csctp import _notify, _options, constants as C
 from csctp._addr import parse as _parse_addrs
@@ -44,7 +48,7 @@ DEFAULT_MAX_PENDING = 64 * 1024 * 1024
 
 
 class AssociationClosed(EOFError):
-    """The association ended gracefully (the peer sent SHUTDOWN): no more messages will come.
+    """The association ended gracefully (a SHUTDOWN, from either side, completed): no more messages will come.
 
     Raised by ``recv()`` so that end-of-association can never be mistaken for
     a message; an ABORT from the peer raises ``ConnectionResetError`` instead.
@@ -86,37 +90,63 @@ def _send_flags(unordered: bool, flags: int = 0) -> int:
     return flags | (C.SCTP_UNORDERED if unordered else 0)
 
 
-class _Pending(collections.deque[Message]):
-    """Whole messages read ahead of their reader (by a stream handle or an event poll).
+class _Pending(collections.deque):  # type: ignore[type-arg]
+    """The receive engine's one ordered queue: whole messages and notifications, in arrival order.
 
-    A deque that keeps the total payload size in :attr:`nbytes`, so that the
-    readers that buffer can hold it to the owner's ``max_pending_bytes``.
+    Holds what was read ahead of its reader (by a stream handle, an event
+    poll, an events iterator, ``shutdown(wait=...)``) and the notifications
+    the user subscribed to, in the order the kernel delivered them.
+    :attr:`ndata` counts the messages among the items and :attr:`nbytes`
+    their payload bytes, so that the readers that buffer can hold it to
+    the owner's ``max_pending_bytes`` and ``recv()`` skips the queue at
+    once when no message waits in it.
     """
 
     def __init__(self) -> None:
         super().__init__()
         self.nbytes = 0
+        self.ndata = 0
 
-    def append(self, m: Message) -> None:
+    def append(self, m: Any) -> None:
         super().append(m)
-        self.nbytes += len(m.data)
+        if isinstance(m, Message):
+            self.ndata += 1
+            self.nbytes += len(m.data)
 
     def extend(self, ms: Any) -> None:
         for m in ms:
             self.append(m)
 
-    def popleft(self) -> Message:
-        m: Message = super().popleft()
-        self.nbytes -= len(m.data)
+    def popleft(self) -> Any:
+        m = super().popleft()
+        if isinstance(m, Message):
+            self.ndata -= 1
+            self.nbytes -= len(m.data)
         return m
 
     def __delitem__(self, i: Any) -> None:
-        self.nbytes -= len(self[i].data)
+        m = self[i]
         super().__delitem__(i)
+        if isinstance(m, Message):
+            self.ndata -= 1
+            self.nbytes -= len(m.data)
 
     def clear(self) -> None:
         super().clear()
         self.nbytes = 0
+        self.ndata = 0
+
+    def take(self, data: bool) -> Any:
+        """Remove and return the first message (*data* True) or notification (False); None if there is none."""
+        if len(self) == (0 if data else self.ndata) or (data and not self.ndata):
+            return None
+        for i, m in enumerate(self):
+            if isinstance(m, Message) is data:
+                if i == 0:
+                    return self.popleft()
+                del self[i]
+                return m
+        return None  # pragma: no cover - the counts above say there is one
 
 
 class PendingLimitError(BufferError):
@@ -128,8 +158,10 @@ class _Reassembler:
 
     Pieces are keyed by (assoc_id, stream, notification?) so that the result
     is right even when the kernel interleaves partial deliveries
-    (``SCTP_FRAGMENT_INTERLEAVE`` level 2).  State survives ``BlockingIOError``
-    so that a non-blocking caller (csctp.aio) can resume mid-message.
+    (``SCTP_FRAGMENT_INTERLEAVE`` level 2).  State survives ``BlockingIOError``,
+    ``TimeoutError`` and cancellation so that a caller can resume
+    mid-message: pieces are only dropped when their message completes, when
+    their association ends, or when they move to a peeled-off association.
     """
 
     __slots__ = ("parts", "sizes", "max_size")
@@ -158,63 +190,268 @@ class _Reassembler:
         return m
 
     def drop(self, assoc_id: int) -> None:
+        """Forget the pieces of *assoc_id* (its association ended)."""
         for key in [k for k in self.parts if k[0] == assoc_id]:
             del self.parts[key], self.sizes[key]
 
+    def move(self, assoc_id: int, other: "_Reassembler") -> None:
+        """Hand the pieces of *assoc_id* to *other* (peeloff): its next pieces complete them there."""
+        for key in [k for k in self.parts if k[0] == assoc_id]:
+            other.parts[key] = self.parts.pop(key)
+            other.sizes[key] = self.sizes.pop(key)
+
+
+# Notification kinds the engine subscribes on every socket it wraps, to see an
+# association's end whatever the user subscribed to.
+_WATCHED = frozenset((C.SCTP_ASSOC_CHANGE, C.SCTP_SHUTDOWN_EVENT))
+_GRACEFUL = "the association was shut down"
+
+
+def _kind_type(kind: Any) -> int:
+    """The ``sn_type`` of a kind name or int (ValueError/TypeError as :func:`csctp._notify.subscribe`)."""
+    if isinstance(kind, str):
+        try:
+            return int(_notify.KINDS[kind])
+        except KeyError:
+            raise ValueError(f"subscribe: unknown notification kind {kind!r} "
+                             f"(known: {', '.join(sorted(_notify.KINDS))})") from None
+    if isinstance(kind, int) and not isinstance(kind, bool):
+        return kind
+    raise TypeError(f"subscribe: a notification kind is a name such as 'assoc_change' or an sn_type int, "
+                    f"got {type(kind).__name__}")
+
 
 class _Receiver:
-    """What Association and Endpoint share: whole-message recv, the events queue, batches."""
+    """The receive engine of one socket, shared by Association and Endpoint.
+
+    It owns everything received and not yet returned: the reassembler
+    (partial deliveries, which survive ``BlockingIOError``, ``TimeoutError``
+    and cancellation), one ordered queue of whole messages and
+    notifications (:class:`_Pending`), and the association's state.
+    ``recv``, ``recv_into``, ``recv_batch``, ``items``, ``events``,
+    ``poll_events``, stream handles and :mod:`csctp.aio` are views onto it.
+
+    **The end.**  On an association (one-to-one or peeled-off) the engine
+    subscribes to ``assoc_change`` and ``shutdown`` notifications for itself
+    and remembers which kinds the user subscribed to: the others are
+    consumed silently (they still update the state) and never reach
+    ``events()``.  SHUTDOWN_COMP (or the kernel's 0-byte read) ends the
+    association gracefully and COMM_LOST / CANT_STR_ASSOC / ``ECONNRESET``
+    end it with a reset; from then on every receive call raises that end
+    again at once, after the messages queued before it were returned, and
+    every events iterator stops.  An :class:`~csctp.Endpoint` never ends
+    this way (one association's end is only a notification there), so it
+    subscribes to nothing for itself.
+
+    **The hook for non-blocking callers** (:mod:`csctp.aio`):
+    ``_recv_step()`` makes one receive system call (with the socket's
+    timeout) and returns a whole data message or None (a piece, or a
+    notification queued or consumed); it never raises the end, it records
+    it in ``_end``.  ``_take(data)`` takes the next queued message or
+    notification, ``_arrivals`` counts what was queued or ended (compare it
+    around a step to know whether to wake other readers), and
+    ``_end_error(op)`` builds the exception of the end.
+    """
 
     _sock: Socket
     _reasm: _Reassembler
-    _events: Deque["Notification"]
     _pending: _Pending
     _pool: Any
+    _end: Optional[Tuple[Any, int, str]]
+    _one_assoc: bool = True
+    #: the notification kinds the engine keeps on for itself
+    _watched: FrozenSet[int] = _WATCHED
     max_pending_bytes: int
 
     def _init_receiver(self, sock: Socket) -> None:
         self._sock = sock
         self._reasm = _Reassembler()
-        self._events = collections.deque()
         self._pending = _Pending()
         self._pool = None
+        self._end = None
+        self._arrivals = 0
+        self._shut_local = False
+        #: notification types the user subscribed to (the watched ones are shown only then)
+        self._user_kinds: Set[int] = set()
+        self._hidden: FrozenSet[int] = self._watched
         #: Bytes of whole messages a stream handle may hold for other streams (``InStream.recv``)
         #: and :meth:`poll_events` may read ahead, before refusing to read more.
         self.max_pending_bytes = DEFAULT_MAX_PENDING
+        self._watch()
 
-    # one system call; returns a whole user message or None (notification queued, or a piece)
-    def _recv_step(self) -> Optional[Message]:
-        m = self._sock.recv()
-        if not m.data and not m.is_notification:
+    def _watch(self) -> None:
+        if not self._watched:
+            return
+        try:
+            _notify.subscribe(self._sock, *self._watched)
+        except OSError:
+            # the association is already gone: the 0-byte read or the reset error tells the end
+            pass
+
+    # ---- the engine ---------------------------------------------------------------
+
+    def _end_error(self, op: str) -> BaseException:
+        assert self._end is not None
+        cls, err, text = self._end
+        if cls is AssociationClosed:
+            return AssociationClosed(f"{op}: {text}")
+        e: BaseException = cls(err, f"{op}: {text}")
+        return e
+
+    def _ended(self, cls: Any, err: int, text: str) -> None:
+        if self._end is None:
+            self._end = (cls, err, text)
+            self._arrivals += 1
+
+    def _graceful(self) -> None:
+        self._ended(AssociationClosed, 0, _GRACEFUL + ("" if self._shut_local else " by the peer"))
+
+    def _sock_error(self, e: OSError) -> None:
+        """Record the end an error of a receive call means (one association only); the caller re-raises."""
+        if not self._one_assoc or self._end is not None:
+            return
+        if e.errno == _errno.ECONNRESET:
+            self._ended(ConnectionResetError, _errno.ECONNRESET, "the association was aborted (ECONNRESET)")
+            self._drain()
+        elif e.errno == _errno.ENOTCONN:
+            if self._shut_local:
+                self._graceful()
+            else:
+                self._ended(ConnectionAbortedError, _errno.ENOTCONN, "the association is gone (ENOTCONN)")
+
+    def _drain(self) -> None:
+        # The kernel reports an ABORT before the messages that were queued ahead of
+        # it: keep those, they come before the end.
+        old = self._sock.gettimeout()
+        self._sock.settimeout(0)
+        try:
+            for _ in range(100_000):
+                m = self._sock.recv()
+                if not m.data and not m.is_notification:
+                    break
+                whole = self._sort(m)
+                if whole is not None:
+                    self._pending.append(whole)
+        except (OSError, ValueError):
+            pass
+        finally:
+            try:
+                self._sock.settimeout(old)
+            except OSError:
+                pass
+
+    def _notification(self, data: Any, show: bool = True) -> None:
+        ev: Any = _notify.parse(data)
+        t = ev.type
+        if t == C.SCTP_ASSOC_CHANGE:
+            state = ev.state
+            if state in (C.SCTP_SHUTDOWN_COMP, C.SCTP_COMM_LOST, C.SCTP_CANT_STR_ASSOC):
+                if self._one_assoc:
+                    if state == C.SCTP_SHUTDOWN_COMP:
+                        self._graceful()
+                    else:
+                        what = "lost (COMM_LOST)" if state == C.SCTP_COMM_LOST else "not started (CANT_STR_ASSOC)"
+                        self._ended(ConnectionResetError, _errno.ECONNRESET,
+                                    f"the association was {what}, cause {ev.error}")
+                else:
+                    self._reasm.drop(ev.assoc_id)
+        if not show or t in self._hidden:
+            return
+        self._pending.append(ev)
+        self._arrivals += 1
+
+    def _sort(self, m: Message) -> Optional[Message]:
+        """What one read brought: a whole data message, or None (a piece, or a notification handled)."""
+        if m.is_notification:
+            whole = self._reasm.feed(m)
+            if whole is not None:
+                self._notification(whole.data)
+            return None
+        if not m.data:
+            # a 0-byte read: the peer shut a one-to-one association down
             if self._sock.type == _socket.SOCK_STREAM:
-                raise AssociationClosed("recv: the association was shut down by the peer")
+                self._graceful()
             return None
-        whole = self._reasm.feed(m)
-        if whole is None:
-            return None
-        if whole.is_notification:
-            self._events.append(_notify.parse(whole.data))
-            return None
-        return whole
+        if m.eor and not self._reasm.parts:
+            return m
+        return self._reasm.feed(m)
 
-    def _recv_message(self) -> Message:
-        if self._pending:
-            return self._pending.popleft()
+    def _recv_step(self) -> Optional[Message]:
+        """One receive system call (see the class docstring); nothing once the end is known."""
+        if self._end is not None:
+            return None
+        try:
+            m = self._sock.recv()
+        except OSError as e:
+            self._sock_error(e)
+            if self._end is not None:
+                return None
+            raise
+        return self._sort(m)
+
+    def _take(self, data: bool) -> Any:
+        """The next queued message (*data*) or notification, or None."""
+        return self._pending.take(data)
+
+    def _recv_message(self, op: str = "recv") -> Message:
+        pending = self._pending
         while True:
-            m = self._recv_step()
-            if m is not None:
+            if pending.ndata:
+                m: Message = pending.take(True)
                 return m
+            if self._end is not None:
+                raise self._end_error(op)
+            got = self._recv_step()
+            if got is not None:
+                return got
 
     def recv(self) -> Message:
         """Receive one whole user message (blocking unless a timeout is set).
 
         Partial deliveries are reassembled; notifications are queued for
-        :meth:`events` and never returned here.  Raises
-        :class:`AssociationClosed` after a graceful shutdown (one-to-one),
-        ``ConnectionResetError`` after an ABORT, ``TimeoutError`` /
-        ``BlockingIOError`` per :meth:`settimeout`.
+        :meth:`events` and never returned here.  At the association's end
+        (one-to-one or peeled-off), after every message that came before
+        it: :class:`AssociationClosed` for a graceful shutdown (either
+        side's), ``ConnectionResetError`` after an ABORT or a lost
+        association; every later call raises it again without a system
+        call.  ``TimeoutError`` / ``BlockingIOError`` per :meth:`settimeout`.
         """
+        if not self._pending.ndata and self._end is None:
+            try:
+                m = self._sock.recv()
+            except OSError as e:
+                self._sock_error(e)
+                if self._end is None:
+                    raise
+                return self._recv_message()
+            if m.eor and m.data and not m.is_notification and not self._reasm.parts:
+                return m       # the common case: one whole message, nothing buffered
+            whole = self._sort(m)
+            if whole is not None:
+                return whole
         return self._recv_message()
+
+    def items(self) -> Iterator[Any]:
+        """Messages and notifications in the order the kernel delivered them, until the end.
+
+        Yields :class:`csctp.Message` objects and notifications (of the
+        subscribed kinds) from one ordered queue: what :meth:`recv` and
+        :meth:`events` would return, interleaved as they arrived.  Blocks
+        per :meth:`settimeout`.  Stops after a graceful end; an ABORT
+        raises ``ConnectionResetError`` after the items before it.
+        """
+        pending = self._pending
+        while True:
+            if pending:
+                yield pending.popleft()
+                continue
+            if self._end is not None:
+                if self._end[0] is AssociationClosed:
+                    return
+                raise self._end_error("items")
+            m = self._recv_step()
+            if m is not None:
+                yield m
 
     def recv_into(self, buffer: Any) -> Tuple[int, Message]:
         """Receive one message (or the next piece of one) straight into *buffer*: ``(nbytes, Message)``.
@@ -222,56 +459,94 @@ class _Receiver:
         Zero-copy: the kernel writes into *buffer*; ``Message.data`` is None.
         ``Message.eor`` is False when the message did not fit (call again for
         the rest).  Notifications are queued for :meth:`events` as with
-        :meth:`recv`.  Messages already buffered by a stream handle are
-        copied into *buffer* (truncation raises ``ValueError``).
+        :meth:`recv`.  Messages already buffered are copied into *buffer*
+        (truncation raises ``ValueError``).  Ends as :meth:`recv` does.
         """
-        if self._pending:
-            m = self._pending[0]
+        if self._pending.ndata:
+            m = next(x for x in self._pending if isinstance(x, Message))
             view = memoryview(buffer).cast("B")
             if len(m.data) > len(view):
                 raise ValueError(f"recv_into: buffered message of {len(m.data)} bytes does not fit in {len(view)}")
-            self._pending.popleft()
+            self._pending.take(True)
             view[:len(m.data)] = m.data
             n = len(m.data)
             m.data = None
             return n, m
         while True:
-            n, m = self._sock.recv_into(buffer)
+            if self._end is not None:
+                raise self._end_error("recv_into")
+            try:
+                n, m = self._sock.recv_into(buffer)
+            except OSError as e:
+                self._sock_error(e)
+                if self._end is not None:
+                    continue
+                raise
             if m.is_notification:
                 # rare path: the notification sits in the caller's buffer; parse a copy
                 m.data = bytes(memoryview(buffer)[:n])
-                self._recv_notification_piece(m)
+                self._sort(m)
                 continue
-            if n == 0 and self._sock.type == _socket.SOCK_STREAM:
-                raise AssociationClosed("recv_into: the association was shut down by the peer")
+            if n == 0:
+                if self._sock.type == _socket.SOCK_STREAM:
+                    self._graceful()
+                continue
             return n, m
-
-    def _recv_notification_piece(self, m: Message) -> None:
-        whole = self._reasm.feed(m)
-        if whole is not None:
-            self._events.append(_notify.parse(whole.data))
 
     def recv_batch(self, max_messages: int = 64) -> Any:
         """Receive up to *max_messages* in one system call (``recvmmsg``): a :class:`csctp._batch.Batch`.
 
         The batch's views point into a pool owned by this object and reused
         by the next ``recv_batch`` (see docs/batch.md for the lifetime rule;
-        ``copy()`` keeps a message).  Notifications stay in the batch, flagged.
+        ``copy()`` keeps a message).  The batch is raw: notifications stay
+        in it, flagged (``batch.notification``), including, on an
+        association, the ``assoc_change``/``shutdown`` ones the engine
+        subscribes to for itself (they come at the association's end), and
+        partial pieces are not joined.  The engine still learns
+        the end from them: after it, ``recv_batch`` raises like
+        :meth:`recv`.  Messages already read ahead (by :meth:`poll_events`,
+        a stream handle, ``events()``) must not be overtaken: while any
+        waits, this raises ``RuntimeError``; receive them with :meth:`recv`.
         """
+        if self._pending.ndata:
+            raise RuntimeError(
+                f"recv_batch: {self._pending.ndata} message(s) read ahead are waiting and would be overtaken "
+                f"by this batch; receive them with recv() first")
+        if self._end is not None:
+            raise self._end_error("recv_batch")
         if self._pool is None or self._pool.max_messages < max_messages:
             from csctp import _batch      # numpy, loaded on first use
             self._pool = _batch.BatchPool(max_messages=max_messages)
-        return self._pool.recv(self._sock)
+        try:
+            batch = self._pool.recv(self._sock, max_messages)
+        except OSError as e:
+            self._sock_error(e)
+            raise
+        if batch.notification.any():
+            self._batch_notifications(batch)
+        if batch.eof and self._sock.type == _socket.SOCK_STREAM:
+            self._graceful()
+        return batch
+
+    def _batch_notifications(self, batch: Any) -> None:
+        # the batch itself shows them to the user: only the state is learnt here
+        for i in range(len(batch)):
+            if batch.notification[i] and batch.eor[i]:
+                try:
+                    self._notification(batch.copy(i), show=False)
+                except ValueError:
+                    pass
 
     def events(self) -> Iterator["Notification"]:
         """Iterate over the notifications received so far (typed, see :mod:`csctp._notify`).
 
         Notifications arrive only for kinds passed to :meth:`subscribe`, and
-        are picked up by the receive calls; the iterator stops when the queue
-        is empty (it never blocks).
+        are picked up by the receive calls; the iterator stops when none is
+        queued (it never blocks).
         """
-        while self._events:
-            yield self._events.popleft()
+        pending = self._pending
+        while len(pending) > pending.ndata:
+            yield pending.take(False)
 
     def _read_ahead_full(self) -> bool:
         """True once the messages read ahead of their reader pass :attr:`max_pending_bytes`."""
@@ -281,8 +556,56 @@ class _Receiver:
         """Raise :class:`PendingLimitError` for *op* when reading ahead more would pass the limit."""
         if self._read_ahead_full():
             raise PendingLimitError(
-                f"{op}: {len(self._pending)} {held} ({self._pending.nbytes} bytes) are buffered, over "
+                f"{op}: {self._pending.ndata} {held} ({self._pending.nbytes} bytes) are buffered, over "
                 f"max_pending_bytes={self.max_pending_bytes}; nothing was dropped: {advice}, or raise the limit")
+
+    def _subscribe(self, kinds: Sequence[Any], on: bool, every_assoc: bool = False) -> None:
+        types = [_kind_type(k) for k in kinds]
+        if not types:
+            raise ValueError("subscribe: name at least one notification kind")
+        # the watched kinds stay on in the kernel: the engine needs them to see the end
+        kernel = [t for t in types if on or t not in self._watched]
+        if kernel:
+            if every_assoc:
+                try:        # the associations already up too (Linux 5.0+), not only future ones
+                    _notify.subscribe(self._sock, *kernel, on=on, assoc_id=C.SCTP_ALL_ASSOC)
+                except OSError:
+                    _notify.subscribe(self._sock, *kernel, on=on)
+            else:
+                _notify.subscribe(self._sock, *kernel, on=on)
+        for t in types:
+            if on:
+                self._user_kinds.add(t)
+            else:
+                self._user_kinds.discard(t)
+        self._hidden = frozenset(self._watched - self._user_kinds)
+
+    def _wait_end(self, op: str, wait: float) -> None:
+        """Read until the end (keeping messages for recv()), at most *wait* seconds; raise unless graceful."""
+        deadline = time.monotonic() + wait
+        old = self._sock.gettimeout()
+        try:
+            for _ in range(10_000_000):       # bounded by the deadline long before
+                if self._end is not None:
+                    break
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError(f"{op}: the association did not end within {wait:g} s")
+                self._check_read_ahead(op, "messages that arrived while waiting for the end",
+                                       "receive them with recv()")
+                self._sock.settimeout(left)
+                try:
+                    m = self._recv_step()
+                except TimeoutError:
+                    continue
+                if m is not None:
+                    self._pending.append(m)
+        finally:
+            if not self._sock.closed:
+                self._sock.settimeout(old)
+        assert self._end is not None
+        if self._end[0] is not AssociationClosed:
+            raise self._end_error(op)
 
     def poll_events(self) -> List["Notification"]:
         """Read everything that is ready without blocking and return the queued notifications.
@@ -291,19 +614,24 @@ class _Receiver:
         to :attr:`max_pending_bytes`; beyond that reading stops (notifications
         queued behind the data come with a later call, after ``recv()``).
         """
-        old = self._sock.gettimeout()
-        self._sock.settimeout(0)
-        try:
-            # bounded: past max_pending_bytes the rest stays queued in the kernel (its
-            # receive window then holds the peer back) until recv() makes room
-            while not self._read_ahead_full():
-                m = self._recv_step()
-                if m is not None:
-                    self._pending.append(m)
-        except (BlockingIOError, AssociationClosed):
-            pass
-        finally:
-            self._sock.settimeout(old)
+        if self._end is None:
+            old = self._sock.gettimeout()
+            self._sock.settimeout(0)
+            try:
+                # bounded: past max_pending_bytes the rest stays queued in the kernel (its
+                # receive window then holds the peer back) until recv() makes room
+                while not self._read_ahead_full() and self._end is None:
+                    m = self._recv_step()
+                    if m is not None:
+                        self._pending.append(m)
+            except BlockingIOError:
+                pass
+            except ConnectionError:
+                if self._end is None:
+                    raise
+            finally:
+                if not self._sock.closed:
+                    self._sock.settimeout(old)
         return list(self.events())
 
     def settimeout(self, value: Optional[float]) -> None:
@@ -356,6 +684,8 @@ class Association(_Receiver):
         self._init_receiver(sock)
         self.assoc_id = assoc_id
         """The kernel's association id (informational on a one-to-one socket)."""
+        # set by Endpoint.peeloff: the kernel ignores shutdown(2) on a peeled-off socket
+        self._peeled = False
 
     def __repr__(self) -> str:
         if self.closed:
@@ -367,7 +697,7 @@ class Association(_Receiver):
         return f"<csctp.Association fd={self.fileno()} assoc_id={self.assoc_id} peer={peer}>"
 
     def __iter__(self) -> Iterator[Message]:
-        """Iterate over received messages until the peer shuts the association down."""
+        """Iterate over received messages until the association is shut down (an ABORT raises)."""
         while True:
             try:
                 yield self.recv()
@@ -422,9 +752,12 @@ class Association(_Receiver):
 
         Kind names are those of :data:`csctp._notify.KINDS`.  Subscribed
         notifications are picked up by the receive calls and yielded by
-        :meth:`events`.
+        :meth:`events` and :meth:`items`.  (``assoc_change`` and
+        ``shutdown`` stay on in the kernel whatever is asked here: csctp
+        needs them to see the association's end; it shows them only when
+        subscribed.)
         """
-        _notify.subscribe(self._sock, *kinds, on=on)
+        self._subscribe(kinds, on)
 
     @property
     def peer_addresses(self) -> List[Tuple[Any, ...]]:
@@ -457,13 +790,26 @@ class Association(_Receiver):
 
     # ---- ending -------------------------------------------------------------------------
 
-    def shutdown(self) -> None:
+    def shutdown(self, wait: Optional[float] = None) -> None:
         """Graceful SHUTDOWN (three-way, RFC 4960 9.2): everything queued is delivered first.
 
-        Receiving still works until the peer completes the shutdown, after
-        which ``recv()`` raises :class:`AssociationClosed`.
+        Receiving still works until the shutdown completes, after which
+        ``recv()`` raises :class:`AssociationClosed` (once the messages that
+        came before it are returned).  With *wait* (seconds) this also
+        waits for the completion, reading and keeping the messages that
+        arrive meanwhile for ``recv()`` (up to :attr:`max_pending_bytes`:
+        past it :class:`PendingLimitError`); raises ``TimeoutError`` when
+        the shutdown does not complete in time and ``ConnectionResetError``
+        when the association is aborted instead.  ``close()`` afterwards.
         """
-        self._sock.shutdown(_socket.SHUT_WR)
+        if self._end is None:
+            self._shut_local = True
+            if self._peeled:
+                self._sock.send(b"", flags=C.SCTP_EOF)
+            else:
+                self._sock.shutdown(_socket.SHUT_WR)
+        if wait is not None:
+            self._wait_end("shutdown", wait)
 
     def abort(self, reason: bytes = b"") -> None:
         """Abort the association at once (an ABORT chunk, queued data dropped) and close the socket.
@@ -530,11 +876,14 @@ class InStream:
         """The next whole message on this stream (other streams' messages are buffered)."""
         a = self.association
         pending = a._pending
-        for i, m in enumerate(pending):
-            if m.stream == self.sid:
-                del pending[i]
-                return m
+        if pending.ndata:
+            for i, m in enumerate(pending):
+                if isinstance(m, Message) and m.stream == self.sid:
+                    del pending[i]
+                    return m
         while True:
+            if a._end is not None:
+                raise a._end_error(f"istream({self.sid}).recv")
             a._check_read_ahead(f"istream({self.sid}).recv", "messages of other streams",
                                 "read them with recv() (or their streams' handles)")
             got = a._recv_step()

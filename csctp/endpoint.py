@@ -8,9 +8,9 @@ with their association id, replies addressed by id, ``sendall`` broadcasting,
 from __future__ import annotations
 
 import socket as _socket
-from typing import Any, Iterator, List, Optional, Tuple
+from typing import Any, FrozenSet, Iterator, List, Optional, Tuple
 
-from csctp import _notify, _options, constants as C
+from csctp import _options, constants as C
 from csctp._core import Socket
 from csctp._message import Message
 from csctp.association import Address, Association, _configure, _family_of, _Receiver, _send_flags
@@ -21,6 +21,10 @@ __all__ = ["Endpoint"]
 class Endpoint(_Receiver):
     """A one-to-many SCTP endpoint (``SOCK_SEQPACKET``).
 
+    One association's end is not the endpoint's: it shows up as an
+    ``assoc_change`` notification (when subscribed) and ``recv()`` goes on
+    serving the other associations.
+
     ``Endpoint(local=None, *, family=None, backlog=128, ostreams=10,
     instreams=10, nodelay=True)``.  With *local* (a multi-homed spec is
     fine) it binds there and accepts incoming associations (as
@@ -29,6 +33,9 @@ class Endpoint(_Receiver):
     ``send(..., to=address)``.  *family* defaults to that of *local*
     (AF_INET without one); use AF_INET6 to reach IPv6 peers.
     """
+
+    _one_assoc = False
+    _watched: FrozenSet[int] = frozenset()
 
     def __init__(self, local: Optional[Address] = None, *, family: Optional[int] = None, backlog: int = 128,
                  ostreams: int = 10, instreams: int = 10, nodelay: bool = True,
@@ -75,15 +82,23 @@ class Endpoint(_Receiver):
         """Branch association *assoc_id* off into its own one-to-one :class:`Association`.
 
         Messages of that association this endpoint already read but nobody
-        received yet move with it.
+        received yet move with it, and so does the part of a message
+        received so far (its next pieces come on the new socket): nothing is
+        lost or spliced.  Notifications already queued stay here; the new
+        association shows the kinds subscribed on this endpoint.
         """
         sock = self._sock.peeloff(assoc_id)
         a = Association(sock, assoc_id)
-        keep = [m for m in self._pending if m.assoc_id != assoc_id]
-        a._pending.extend(m for m in self._pending if m.assoc_id == assoc_id)
-        self._pending.clear()
-        self._pending.extend(keep)
-        self._reasm.drop(assoc_id)
+        a._peeled = True
+        a._user_kinds = set(self._user_kinds)
+        a._hidden = frozenset(a._watched - a._user_kinds)
+        mine = [m for m in self._pending if isinstance(m, Message) and m.assoc_id == assoc_id]
+        if mine:
+            keep = [m for m in self._pending if not (isinstance(m, Message) and m.assoc_id == assoc_id)]
+            self._pending.clear()
+            self._pending.extend(keep)
+            a._pending.extend(mine)
+        self._reasm.move(assoc_id, a._reasm)
         return a
 
     @property
@@ -101,8 +116,9 @@ class Endpoint(_Receiver):
 
         ``assoc_change`` is how a server learns of new associations (COMM_UP)
         and lost ones (COMM_LOST, SHUTDOWN_COMP); see :meth:`events`.
+        Applies to the associations already up and to those to come.
         """
-        _notify.subscribe(self._sock, *kinds, on=on)
+        self._subscribe(kinds, on, every_assoc=True)
 
     def peer_addresses(self, assoc_id: int) -> List[Tuple[Any, ...]]:
         """The peer addresses of association *assoc_id*."""

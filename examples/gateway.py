@@ -20,13 +20,15 @@ import csctp
 
 
 def private_session(assoc: csctp.Association) -> None:
-    """Serve one peeled-off association on its own socket."""
+    """Serve one peeled-off association on its own socket until it ends."""
     with assoc:
         try:
+            # the loop ends at the peer's SHUTDOWN, on a peeled-off association too
             for msg in assoc:
                 assoc.send(b"private: " + msg.data, stream=msg.stream, ppid=msg.ppid)
-        except ConnectionResetError:
+        except ConnectionError:        # ABORTed or lost; a reply racing the peer's SHUTDOWN
             pass
+    print(f"association {assoc.assoc_id}: private session ended", flush=True)
 
 
 def main(argv: Optional[List[str]] = None) -> int:
