@@ -28,7 +28,7 @@ from typing import (TYPE_CHECKING, Any, Dict, FrozenSet, Iterator, List, Literal
 
 from csctp import _notify, _options, constants as C
 from csctp._addr import parse as _parse_addrs
-from csctp._core import Socket
+from csctp._core import Reassembler, Socket
 from csctp._message import Message
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -41,8 +41,6 @@ __all__ = [
     "AssociationClosed", "Association", "Listener", "OutStream", "InStream", "PendingLimitError", "connect", "listen",
 ]
 
-# Upper bound on one reassembled message (partial deliveries joined by recv()).
-MAX_MESSAGE = 16 * 1024 * 1024
 # Default bound on messages read ahead of their reader (InStream.recv, poll_events).
 DEFAULT_MAX_PENDING = 64 * 1024 * 1024
 
@@ -153,54 +151,6 @@ class PendingLimitError(BufferError):
     """A stream handle would buffer more than ``max_pending_bytes`` of other streams' messages."""
 
 
-class _Reassembler:
-    """Joins partial deliveries into whole messages and sorts out notifications.
-
-    Pieces are keyed by (assoc_id, stream, notification?) so that the result
-    is right even when the kernel interleaves partial deliveries
-    (``SCTP_FRAGMENT_INTERLEAVE`` level 2).  State survives ``BlockingIOError``,
-    ``TimeoutError`` and cancellation so that a caller can resume
-    mid-message: pieces are only dropped when their message completes, when
-    their association ends, or when they move to a peeled-off association.
-    """
-
-    __slots__ = ("parts", "sizes", "max_size")
-
-    def __init__(self, max_size: int = MAX_MESSAGE) -> None:
-        self.parts: Dict[Tuple[int, int, bool], List[bytes]] = {}
-        self.sizes: Dict[Tuple[int, int, bool], int] = {}
-        self.max_size = max_size
-
-    def feed(self, m: Message) -> Optional[Message]:
-        """A whole message (possibly *m* itself) or None while pieces are missing."""
-        key = (m.assoc_id, -1 if m.is_notification else m.stream, m.is_notification)
-        if m.eor and key not in self.parts:
-            return m
-        parts = self.parts.setdefault(key, [])
-        size = self.sizes.get(key, 0) + len(m.data)
-        self.sizes[key] = size
-        if size <= self.max_size:
-            parts.append(m.data)
-        if not m.eor:
-            return None
-        del self.parts[key], self.sizes[key]
-        if size > self.max_size:
-            raise ValueError(f"recv: message of {size} bytes exceeds the {self.max_size}-byte limit (discarded)")
-        m.data = b"".join(parts)
-        return m
-
-    def drop(self, assoc_id: int) -> None:
-        """Forget the pieces of *assoc_id* (its association ended)."""
-        for key in [k for k in self.parts if k[0] == assoc_id]:
-            del self.parts[key], self.sizes[key]
-
-    def move(self, assoc_id: int, other: "_Reassembler") -> None:
-        """Hand the pieces of *assoc_id* to *other* (peeloff): its next pieces complete them there."""
-        for key in [k for k in self.parts if k[0] == assoc_id]:
-            other.parts[key] = self.parts.pop(key)
-            other.sizes[key] = self.sizes.pop(key)
-
-
 # Notification kinds the engine subscribes on every socket it wraps, to see an
 # association's end whatever the user subscribed to.
 _WATCHED = frozenset((C.SCTP_ASSOC_CHANGE, C.SCTP_SHUTDOWN_EVENT))
@@ -254,7 +204,7 @@ class _Receiver:
     """
 
     _sock: Socket
-    _reasm: _Reassembler
+    _reasm: Reassembler
     _pending: _Pending
     _pool: Any
     _end: Optional[Tuple[Any, int, str]]
@@ -265,7 +215,8 @@ class _Receiver:
 
     def _init_receiver(self, sock: Socket) -> None:
         self._sock = sock
-        self._reasm = _Reassembler()
+        # the socket's own reassembler: csctp.Socket.peeloff moves an association's pieces with it
+        self._reasm = sock.reassembler
         self._pending = _Pending()
         self._pool = None
         self._end = None
@@ -372,7 +323,7 @@ class _Receiver:
             if self._sock.type == _socket.SOCK_STREAM:
                 self._graceful()
             return None
-        if m.eor and not self._reasm.parts:
+        if m.eor and not self._reasm:
             return m
         return self._reasm.feed(m)
 
@@ -424,7 +375,7 @@ class _Receiver:
                 if self._end is None:
                     raise
                 return self._recv_message()
-            if m.eor and m.data and not m.is_notification and not self._reasm.parts:
+            if m.eor and m.data and not m.is_notification and not self._reasm:
                 return m       # the common case: one whole message, nothing buffered
             whole = self._sort(m)
             if whole is not None:

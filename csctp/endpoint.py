@@ -98,7 +98,7 @@ class Endpoint(_Receiver):
             self._pending.clear()
             self._pending.extend(keep)
             a._pending.extend(mine)
-        self._reasm.move(assoc_id, a._reasm)
+        # the pieces of a message begun here moved with the socket (csctp.Socket.peeloff)
         return a
 
     @property
