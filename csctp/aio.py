@@ -156,18 +156,14 @@ class _AsyncReceiver:
     async def items(self) -> AsyncIterator[Any]:
         """Messages and notifications in arrival order until the end (see :meth:`csctp.Association.items`)."""
         eng = self._sync
-        pending = eng._pending
         for _ in range(_FOREVER):
-            if pending:
-                yield pending.popleft()
-                continue
-            if eng._end is not None:
-                if eng._end[0] is AssociationClosed:
-                    return
-                raise eng._end_error("items")
-            m = await self._step()
-            if m is not None:
-                yield m
+            item = eng._next_item("items")
+            if item is _assoc._ENDED:
+                return
+            if item is None:
+                item = await self._step()
+            if item is not None:
+                yield item
 
     async def recv_into(self, buffer: Any) -> Tuple[int, Message]:
         """Receive one message or piece straight into *buffer* (see :meth:`csctp.Association.recv_into`)."""

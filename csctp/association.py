@@ -155,6 +155,8 @@ class PendingLimitError(BufferError):
 # association's end whatever the user subscribed to.
 _WATCHED = frozenset((C.SCTP_ASSOC_CHANGE, C.SCTP_SHUTDOWN_EVENT))
 _GRACEFUL = "the association was shut down"
+# what _Receiver._next_item returns once the association has ended gracefully
+_ENDED = object()
 
 
 def _kind_type(kind: Any) -> int:
@@ -340,6 +342,17 @@ class _Receiver:
             raise
         return self._sort(m)
 
+    def _next_item(self, op: str) -> Any:
+        """The next queued item (message or notification); None when none is queued and the
+        association goes on; :data:`_ENDED` after a graceful end; the end's exception after an abort."""
+        if self._pending:
+            return self._pending.popleft()
+        if self._end is not None:
+            if self._end[0] is AssociationClosed:
+                return _ENDED
+            raise self._end_error(op)
+        return None
+
     def _take(self, data: bool) -> Any:
         """The next queued message (*data*) or notification, or None."""
         return self._pending.take(data)
@@ -391,18 +404,14 @@ class _Receiver:
         per :meth:`settimeout`.  Stops after a graceful end; an ABORT
         raises ``ConnectionResetError`` after the items before it.
         """
-        pending = self._pending
         while True:
-            if pending:
-                yield pending.popleft()
-                continue
-            if self._end is not None:
-                if self._end[0] is AssociationClosed:
-                    return
-                raise self._end_error("items")
-            m = self._recv_step()
-            if m is not None:
-                yield m
+            item = self._next_item("items")
+            if item is _ENDED:
+                return
+            if item is None:
+                item = self._recv_step()
+            if item is not None:
+                yield item
 
     def recv_into(self, buffer: Any) -> Tuple[int, Message]:
         """Receive one message (or the next piece of one) straight into *buffer*: ``(nbytes, Message)``.

@@ -624,3 +624,106 @@ def test_peeloff_moves_the_part_of_a_message_already_received():
     finally:
         cli.close()
         ep.close()
+
+
+# ---- both paths cut: the association dies of its own timers, every receiver sees it ------------
+
+@pytest.mark.netns
+@pytest.mark.parametrize("mode", MODES)
+def test_both_paths_cut_ends_every_receiver_after_its_messages(two_networks, mode):
+    """A multi-homed association loses both networks: COMM_LOST, after every message that came before.
+
+    The receiver under test sends once after the cut, so its retransmissions (RTO.max 1 s,
+    two retransmissions for the association) run out within seconds: the kernel's COMM_LOST.
+    """
+    from csctp import options as O
+    from tests import sctp_raw
+    topo = two_networks
+    port = 2905
+    one_to_many = mode in ("endpoint", "peeled", "aio-endpoint")
+    srv = topo.socket("server", type=socket.SOCK_SEQPACKET if one_to_many else socket.SOCK_STREAM)
+    cli = topo.socket("client")
+    closers = [cli, srv]
+    try:
+        # the endpoint's defaults are what its associations start with
+        sctp_raw.tune_fast_failover(srv, asocmaxrxt=2)
+        srv.bindx([(h, port) for h in topo.addrs("server")])
+        srv.listen(8)
+        srv.settimeout(WAIT)
+        cli.bindx([(h, 0) for h in topo.addrs("client")])
+        cli.settimeout(WAIT)
+        cli.connectx([(h, port) for h in topo.addrs("server")])
+        if one_to_many:
+            ep = csctp.Endpoint(sock=srv)
+            ep.subscribe("assoc_change")
+            ep.settimeout(WAIT)
+        else:
+            conn, _ = srv.accept()
+            closers.append(conn)
+            a = csctp.Association(conn)
+            a.settimeout(WAIT)
+        for m in EXPECTED:
+            cli.send(m)
+        for _ in range(2000):                          # all of it acknowledged: queued at the receiver
+            if O.get_status(cli).unackdata == 0:
+                break
+            time.sleep(0.01)
+        if mode == "peeled":
+            first = ep.recv()
+            with topo.ns("server").entered():      # the kernel peels off only within the socket's netns
+                a = ep.peeloff(first.assoc_id)
+            a.settimeout(WAIT)
+            closers.append(a)
+            expected = EXPECTED[1:]
+        else:
+            expected = EXPECTED
+        topo.link_down("a", side="client")
+        topo.link_down("b", side="client")
+        t0 = time.monotonic()
+        if mode in ("one-to-one", "peeled"):
+            a.send(b"into the void")
+            got = [a.recv().data for _ in expected]
+            assert got == expected
+            with pytest.raises(ConnectionResetError, match="recv"):
+                a.recv()
+        elif mode == "aio":
+            async def main():
+                aa = csctp.aio.Association(a)
+                await aa.send(b"into the void")
+                got = [(await asyncio.wait_for(aa.recv(), WAIT)).data for _ in expected]
+                assert got == expected
+                with pytest.raises(ConnectionResetError, match="recv"):
+                    await asyncio.wait_for(aa.recv(), WAIT)
+            run(main())
+        else:
+            first = ep.recv()
+            aid = first.assoc_id
+            ep.send(b"into the void", assoc_id=aid)
+            got = [first.data]
+            state = None
+
+            def take(item):
+                nonlocal state
+                if isinstance(item, csctp.AssocChange) and item.assoc_id == aid and item.state != C.SCTP_COMM_UP:
+                    state = item.state
+                    return True
+                if isinstance(item, csctp.Message):
+                    got.append(item.data)
+                assert len(got) <= COUNT
+                return False
+
+            if mode == "endpoint":
+                for item in ep.items():
+                    if take(item):
+                        break
+            else:
+                async def main():
+                    async for item in csctp.aio.Endpoint(endpoint=ep).items():
+                        if take(item):
+                            return
+                run(main())
+            assert state == C.SCTP_COMM_LOST and got == EXPECTED
+        assert time.monotonic() - t0 < 60
+    finally:
+        for s in closers:
+            s.close()
