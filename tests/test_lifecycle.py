@@ -612,11 +612,12 @@ def test_peeloff_moves_the_part_of_a_message_already_received():
         select.select([ep.fileno()], [], [], WAIT)
         ep.settimeout(0)
         for _ in range(10):                     # one read at a time until a piece is buffered
-            if ep._reasm.parts:
+            if ep._reasm:
                 break
             ep._recv_step()
-        assert ep._reasm.parts, "no partial piece was buffered"
+        assert ep._reasm.pending == 64, "no partial piece was buffered"
         peeled = ep.peeloff(ep.associations()[0])
+        assert ep._reasm.pending == 0 and peeled._reasm.pending == 64     # the piece moved along
         peeled.settimeout(WAIT)
         m = peeled.recv()
         assert (m.data, m.stream) == (big, 2)   # bytes in = bytes out, never the tail alone
@@ -680,8 +681,16 @@ def test_both_paths_cut_ends_every_receiver_after_its_messages(two_networks, mod
         topo.link_down("a", side="client")
         topo.link_down("b", side="client")
         t0 = time.monotonic()
+
+        def provoke(send):
+            # one message into the dead paths makes the retransmissions run out; on a loaded
+            # machine the heartbeats may have ended the association already (EPIPE): the same end
+            try:
+                send(b"into the void")
+            except (BrokenPipeError, ConnectionError):
+                pass
         if mode in ("one-to-one", "peeled"):
-            a.send(b"into the void")
+            provoke(a.send)
             got = [a.recv().data for _ in expected]
             assert got == expected
             with pytest.raises(ConnectionResetError, match="recv"):
@@ -689,7 +698,10 @@ def test_both_paths_cut_ends_every_receiver_after_its_messages(two_networks, mod
         elif mode == "aio":
             async def main():
                 aa = csctp.aio.Association(a)
-                await aa.send(b"into the void")
+                try:
+                    await aa.send(b"into the void")
+                except (BrokenPipeError, ConnectionError):
+                    pass                               # already ended by heartbeats: see provoke()
                 got = [(await asyncio.wait_for(aa.recv(), WAIT)).data for _ in expected]
                 assert got == expected
                 with pytest.raises(ConnectionResetError, match="recv"):
@@ -698,7 +710,7 @@ def test_both_paths_cut_ends_every_receiver_after_its_messages(two_networks, mod
         else:
             first = ep.recv()
             aid = first.assoc_id
-            ep.send(b"into the void", assoc_id=aid)
+            provoke(lambda data: ep.send(data, assoc_id=aid))
             got = [first.data]
             state = None
 
