@@ -1,9 +1,15 @@
 """SCTP constants with the Linux kernel's ABI values (include/uapi/linux/sctp.h).
 
+Values that name a state or a choice are also ``IntEnum`` classes
+(:class:`AssocState`, :class:`PathState`, :class:`NotificationType`, ...):
+they print as names and still compare equal to the kernel's integers.
+
 Defined here, not taken from the build host's headers, so a wheel built on
 an old image behaves the same as one built on a new one.  The compiled core
 uses the same values through ``include/csctp.h``.
 """
+
+from enum import IntEnum
 
 IPPROTO_SCTP = 132
 SOL_SCTP = 132
@@ -23,11 +29,20 @@ SCTP_SENDALL = 1 << 6
 SCTP_PR_SCTP_ALL = 1 << 7
 SCTP_EOF = 0x200  # MSG_FIN
 
-# PR-SCTP policies
-SCTP_PR_SCTP_NONE = 0x0000
-SCTP_PR_SCTP_TTL = 0x0010
-SCTP_PR_SCTP_RTX = 0x0020
-SCTP_PR_SCTP_PRIO = 0x0030
+
+
+class PrPolicy(IntEnum):
+    """PR-SCTP policy (RFC 7496): how an unsent message is abandoned."""
+    NONE = 0x0000
+    TTL = 0x0010
+    RTX = 0x0020
+    PRIO = 0x0030
+
+
+SCTP_PR_SCTP_NONE = PrPolicy.NONE
+SCTP_PR_SCTP_TTL = PrPolicy.TTL
+SCTP_PR_SCTP_RTX = PrPolicy.RTX
+SCTP_PR_SCTP_PRIO = PrPolicy.PRIO
 
 # sctp_bindx
 SCTP_BINDX_ADD_ADDR = 0x01
@@ -102,56 +117,119 @@ SCTP_ENABLE_CHANGE_ASSOC_REQ = 0x04
 SCTP_STREAM_RESET_INCOMING = 0x01
 SCTP_STREAM_RESET_OUTGOING = 0x02
 
-# stream schedulers (RFC 8260)
-SCTP_SS_FCFS = 0
-SCTP_SS_PRIO = 1
-SCTP_SS_RR = 2
-SCTP_SS_FC = 3
-SCTP_SS_WFQ = 4
+
+
+class Scheduler(IntEnum):
+    """Stream scheduler (RFC 8260) chosen with SCTP_STREAM_SCHEDULER."""
+    FCFS = 0
+    PRIO = 1
+    RR = 2
+    FC = 3
+    WFQ = 4
+
+
+SCTP_SS_FCFS = Scheduler.FCFS
+SCTP_SS_PRIO = Scheduler.PRIO
+SCTP_SS_RR = Scheduler.RR
+SCTP_SS_FC = Scheduler.FC
+SCTP_SS_WFQ = Scheduler.WFQ
 
 # notification types (sn_type)
 SCTP_SN_TYPE_BASE = 1 << 15
-SCTP_DATA_IO_EVENT = SCTP_SN_TYPE_BASE + 0
-SCTP_ASSOC_CHANGE = SCTP_SN_TYPE_BASE + 1
-SCTP_PEER_ADDR_CHANGE = SCTP_SN_TYPE_BASE + 2
-SCTP_SEND_FAILED = SCTP_SN_TYPE_BASE + 3
-SCTP_REMOTE_ERROR = SCTP_SN_TYPE_BASE + 4
-SCTP_SHUTDOWN_EVENT = SCTP_SN_TYPE_BASE + 5
-SCTP_PARTIAL_DELIVERY_EVENT = SCTP_SN_TYPE_BASE + 6
-SCTP_ADAPTATION_INDICATION = SCTP_SN_TYPE_BASE + 7
-SCTP_AUTHENTICATION_EVENT = SCTP_SN_TYPE_BASE + 8
-SCTP_SENDER_DRY_EVENT = SCTP_SN_TYPE_BASE + 9
-SCTP_STREAM_RESET_EVENT = SCTP_SN_TYPE_BASE + 10
-SCTP_ASSOC_RESET_EVENT = SCTP_SN_TYPE_BASE + 11
-SCTP_STREAM_CHANGE_EVENT = SCTP_SN_TYPE_BASE + 12
-SCTP_SEND_FAILED_EVENT = SCTP_SN_TYPE_BASE + 13
 
-# SCTP_ASSOC_CHANGE states
-SCTP_COMM_UP = 0
-SCTP_COMM_LOST = 1
-SCTP_RESTART = 2
-SCTP_SHUTDOWN_COMP = 3
-SCTP_CANT_STR_ASSOC = 4
 
-# SCTP_PEER_ADDR_CHANGE states
-SCTP_ADDR_AVAILABLE = 0
-SCTP_ADDR_UNREACHABLE = 1
-SCTP_ADDR_REMOVED = 2
-SCTP_ADDR_ADDED = 3
-SCTP_ADDR_MADE_PRIM = 4
-SCTP_ADDR_CONFIRMED = 5
-SCTP_ADDR_POTENTIALLY_FAILED = 6
+class NotificationType(IntEnum):
+    """sn_type of a notification (enum sctp_sn_type)."""
+    DATA_IO_EVENT = SCTP_SN_TYPE_BASE + 0
+    ASSOC_CHANGE = SCTP_SN_TYPE_BASE + 1
+    PEER_ADDR_CHANGE = SCTP_SN_TYPE_BASE + 2
+    SEND_FAILED = SCTP_SN_TYPE_BASE + 3
+    REMOTE_ERROR = SCTP_SN_TYPE_BASE + 4
+    SHUTDOWN_EVENT = SCTP_SN_TYPE_BASE + 5
+    PARTIAL_DELIVERY_EVENT = SCTP_SN_TYPE_BASE + 6
+    ADAPTATION_INDICATION = SCTP_SN_TYPE_BASE + 7
+    AUTHENTICATION_EVENT = SCTP_SN_TYPE_BASE + 8
+    SENDER_DRY_EVENT = SCTP_SN_TYPE_BASE + 9
+    STREAM_RESET_EVENT = SCTP_SN_TYPE_BASE + 10
+    ASSOC_RESET_EVENT = SCTP_SN_TYPE_BASE + 11
+    STREAM_CHANGE_EVENT = SCTP_SN_TYPE_BASE + 12
+    SEND_FAILED_EVENT = SCTP_SN_TYPE_BASE + 13
 
-# sstat_state (SCTP_STATUS)
-SCTP_EMPTY = 0
-SCTP_CLOSED = 1
-SCTP_COOKIE_WAIT = 2
-SCTP_COOKIE_ECHOED = 3
-SCTP_ESTABLISHED = 4
-SCTP_SHUTDOWN_PENDING = 5
-SCTP_SHUTDOWN_SENT = 6
-SCTP_SHUTDOWN_RECEIVED = 7
-SCTP_SHUTDOWN_ACK_SENT = 8
+
+SCTP_DATA_IO_EVENT = NotificationType.DATA_IO_EVENT
+SCTP_ASSOC_CHANGE = NotificationType.ASSOC_CHANGE
+SCTP_PEER_ADDR_CHANGE = NotificationType.PEER_ADDR_CHANGE
+SCTP_SEND_FAILED = NotificationType.SEND_FAILED
+SCTP_REMOTE_ERROR = NotificationType.REMOTE_ERROR
+SCTP_SHUTDOWN_EVENT = NotificationType.SHUTDOWN_EVENT
+SCTP_PARTIAL_DELIVERY_EVENT = NotificationType.PARTIAL_DELIVERY_EVENT
+SCTP_ADAPTATION_INDICATION = NotificationType.ADAPTATION_INDICATION
+SCTP_AUTHENTICATION_EVENT = NotificationType.AUTHENTICATION_EVENT
+SCTP_SENDER_DRY_EVENT = NotificationType.SENDER_DRY_EVENT
+SCTP_STREAM_RESET_EVENT = NotificationType.STREAM_RESET_EVENT
+SCTP_ASSOC_RESET_EVENT = NotificationType.ASSOC_RESET_EVENT
+SCTP_STREAM_CHANGE_EVENT = NotificationType.STREAM_CHANGE_EVENT
+SCTP_SEND_FAILED_EVENT = NotificationType.SEND_FAILED_EVENT
+
+
+class AssocChangeState(IntEnum):
+    """sac_state of an SCTP_ASSOC_CHANGE notification."""
+    COMM_UP = 0
+    COMM_LOST = 1
+    RESTART = 2
+    SHUTDOWN_COMP = 3
+    CANT_STR_ASSOC = 4
+
+
+SCTP_COMM_UP = AssocChangeState.COMM_UP
+SCTP_COMM_LOST = AssocChangeState.COMM_LOST
+SCTP_RESTART = AssocChangeState.RESTART
+SCTP_SHUTDOWN_COMP = AssocChangeState.SHUTDOWN_COMP
+SCTP_CANT_STR_ASSOC = AssocChangeState.CANT_STR_ASSOC
+
+
+class PeerAddrChangeState(IntEnum):
+    """spc_state of an SCTP_PEER_ADDR_CHANGE notification."""
+    ADDR_AVAILABLE = 0
+    ADDR_UNREACHABLE = 1
+    ADDR_REMOVED = 2
+    ADDR_ADDED = 3
+    ADDR_MADE_PRIM = 4
+    ADDR_CONFIRMED = 5
+    ADDR_POTENTIALLY_FAILED = 6
+
+
+SCTP_ADDR_AVAILABLE = PeerAddrChangeState.ADDR_AVAILABLE
+SCTP_ADDR_UNREACHABLE = PeerAddrChangeState.ADDR_UNREACHABLE
+SCTP_ADDR_REMOVED = PeerAddrChangeState.ADDR_REMOVED
+SCTP_ADDR_ADDED = PeerAddrChangeState.ADDR_ADDED
+SCTP_ADDR_MADE_PRIM = PeerAddrChangeState.ADDR_MADE_PRIM
+SCTP_ADDR_CONFIRMED = PeerAddrChangeState.ADDR_CONFIRMED
+SCTP_ADDR_POTENTIALLY_FAILED = PeerAddrChangeState.ADDR_POTENTIALLY_FAILED
+
+
+class AssocState(IntEnum):
+    """sstat_state of SCTP_STATUS: where the association is in its life."""
+    EMPTY = 0
+    CLOSED = 1
+    COOKIE_WAIT = 2
+    COOKIE_ECHOED = 3
+    ESTABLISHED = 4
+    SHUTDOWN_PENDING = 5
+    SHUTDOWN_SENT = 6
+    SHUTDOWN_RECEIVED = 7
+    SHUTDOWN_ACK_SENT = 8
+
+
+SCTP_EMPTY = AssocState.EMPTY
+SCTP_CLOSED = AssocState.CLOSED
+SCTP_COOKIE_WAIT = AssocState.COOKIE_WAIT
+SCTP_COOKIE_ECHOED = AssocState.COOKIE_ECHOED
+SCTP_ESTABLISHED = AssocState.ESTABLISHED
+SCTP_SHUTDOWN_PENDING = AssocState.SHUTDOWN_PENDING
+SCTP_SHUTDOWN_SENT = AssocState.SHUTDOWN_SENT
+SCTP_SHUTDOWN_RECEIVED = AssocState.SHUTDOWN_RECEIVED
+SCTP_SHUTDOWN_ACK_SENT = AssocState.SHUTDOWN_ACK_SENT
 
 # ---- notification field values (kernel ABI; csctp._notify) ----
 # sctp_send_failed / sctp_send_failed_event ssf_flags (Linux: 0/1, not RFC 6458's 1/2)
@@ -191,13 +269,23 @@ SCTP_ASSOC_SUPPORTS_MULTIBUF = 0x04
 SCTP_ASSOC_SUPPORTS_RE_CONFIG = 0x05
 SCTP_ASSOC_SUPPORTS_INTERLEAVING = 0x06
 
-# ---- options helper (issue 3): values used by csctp.options ----
-# spinfo_state (SCTP_GET_PEER_ADDR_INFO, SCTP_STATUS primary)
-SCTP_INACTIVE = 0
-SCTP_PF = 1
-SCTP_ACTIVE = 2
-SCTP_UNCONFIRMED = 3
-SCTP_UNKNOWN = 0xFFFF
+# ---- values used by csctp.options ----
+
+
+class PathState(IntEnum):
+    """spinfo_state of one peer address (SCTP_GET_PEER_ADDR_INFO, SCTP_STATUS primary)."""
+    INACTIVE = 0
+    PF = 1
+    ACTIVE = 2
+    UNCONFIRMED = 3
+    UNKNOWN = 0xFFFF
+
+
+SCTP_INACTIVE = PathState.INACTIVE
+SCTP_PF = PathState.PF
+SCTP_ACTIVE = PathState.ACTIVE
+SCTP_UNCONFIRMED = PathState.UNCONFIRMED
+SCTP_UNKNOWN = PathState.UNKNOWN
 
 # spp_flags (SCTP_PEER_ADDR_PARAMS)
 SPP_HB_ENABLE = 1 << 0
@@ -225,4 +313,7 @@ SCTP_CID_RECONF = 0x82
 SCTP_CID_I_DATA = 0x40
 # ---- end options helper block ----
 
+ENUMS = (AssocState, PathState, AssocChangeState, PeerAddrChangeState, NotificationType, Scheduler, PrPolicy)
+
 __all__ = [n for n in dir() if n.startswith(("SCTP_", "SPP_", "IPPROTO_", "SOL_", "MSG_"))]
+__all__ += [e.__name__ for e in ENUMS]
