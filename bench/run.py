@@ -52,7 +52,6 @@ import json
 import os
 import platform
 import select
-import shutil
 import statistics
 import subprocess
 import sys
@@ -298,7 +297,8 @@ def case(test, size=128, streams=1, style="1to1", assocs=1):
 
 
 def case_id(c):
-    return f"{c['test']} {c['size']}B s{c['streams']} {c['style']}" + (f" a{c['assocs']}" if c["style"] == "1tomany" else "")
+    tail = f" a{c['assocs']}" if c["style"] == "1tomany" else ""
+    return f"{c['test']} {c['size']}B s{c['streams']} {c['style']}" + tail
 
 
 def quick_cases():
@@ -433,7 +433,8 @@ def markdown(meta, runs, avail, targets, mem):
          f"{'under emulation' if meta['emulated'] else 'not emulated'}: {meta['emulation_note']})",
          f"- host: CPU {meta['host_cpu_model']}, load average at start {meta['host_loadavg_at_start']} "
          f"({_load_note(meta)})",
-         f"- CPU seen by the kernel: {meta['cpu_model']} × {meta['cpus']}; Python {meta['python']}; csctp {meta['csctp']}; "
+         f"- CPU seen by the kernel: {meta['cpu_model']} × {meta['cpus']}; "
+         f"Python {meta['python']}; csctp {meta['csctp']}; "
          f"pysctp {meta['pysctp'] or 'unavailable'}; commit {meta['commit']}",
          f"- each cell: median (min–max) of {meta['reps']} repetitions; a repetition is up to "
          f"{meta['count']:,} messages or {meta['duration']} s",
@@ -459,7 +460,8 @@ def markdown(meta, runs, avail, targets, mem):
               "the most the kernel allows. Receiver CPU per message (the rows above and the `rx` tables) "
               "is the binding's own cost.", ""]
     if mem:
-        L += ["## Memory (RSS of the receiver)", "", "| API | messages | RSS before (kB) | RSS after (kB) | growth (kB) |",
+        L += ["## Memory (RSS of the receiver)", "",
+              "| API | messages | RSS before (kB) | RSS after (kB) | growth (kB) |",
               "| --- | --- | --- | --- | --- |"]
         for m in mem:
             if "error" in m:
@@ -475,16 +477,19 @@ def markdown(meta, runs, avail, targets, mem):
         test = rs[0]["case"]["test"]
         L += [f"## {cid}", ""]
         if test == "rtt":
-            L += ["| implementation | RTT p50 µs | RTT p99 µs | round trips/s | server CPU µs/msg | client CPU µs/msg |",
+            L += ["| implementation | RTT p50 µs | RTT p99 µs | round trips/s "
+                  "| server CPU µs/msg | client CPU µs/msg |",
                   "| --- | --- | --- | --- | --- | --- |"]
             for r in rs:
                 if "median" not in r:
                     L.append(f"| {r['impl']} | {r.get('error')} | | | | |")
                     continue
                 L.append(f"| {r['impl']} | {cell(r, 'rtt_p50_us')} | {cell(r, 'rtt_p99_us')} | "
-                         f"{cell(r, 'msgs_per_s')} | {cell(r, 'recv_cpu_us_per_msg')} | {cell(r, 'send_cpu_us_per_msg')} |")
+                         f"{cell(r, 'msgs_per_s')} | {cell(r, 'recv_cpu_us_per_msg')} | "
+                         f"{cell(r, 'send_cpu_us_per_msg')} |")
         else:
-            L += ["| implementation | msg/s | MB/s | receiver CPU µs/msg | sender CPU µs/msg | messages per receive call |",
+            L += ["| implementation | msg/s | MB/s | receiver CPU µs/msg | sender CPU µs/msg "
+                  "| messages per receive call |",
                   "| --- | --- | --- | --- | --- | --- |"]
             for r in rs:
                 if "median" not in r:

@@ -4,7 +4,6 @@ import socket
 
 import pytest
 
-import csctp
 from csctp import _addr
 
 pytestmark = pytest.mark.nokernel

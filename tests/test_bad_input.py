@@ -125,12 +125,15 @@ CLOSED_CALLS = {   # call -> (what the error message names, the call)
     "connect": ("sctp_connectx", lambda s: s.connect("127.0.0.1:9")),
     "connectx": ("sctp_connectx", lambda s: s.connectx(["127.0.0.1:9"])),
     "accept": ("accept", lambda s: s.accept()), "peeloff": ("sctp_peeloff", lambda s: s.peeloff(1)),
-    "getpaddrs": ("sctp_getpaddrs", lambda s: s.getpaddrs()), "getladdrs": ("sctp_getladdrs", lambda s: s.getladdrs()),
-    "getsockname": ("getsockname", lambda s: s.getsockname()), "getpeername": ("getpeername", lambda s: s.getpeername()),
+    "getpaddrs": ("sctp_getpaddrs", lambda s: s.getpaddrs()),
+    "getladdrs": ("sctp_getladdrs", lambda s: s.getladdrs()),
+    "getsockname": ("getsockname", lambda s: s.getsockname()),
+    "getpeername": ("getpeername", lambda s: s.getpeername()),
     "shutdown": ("shutdown", lambda s: s.shutdown()),
     "setsockopt": ("setsockopt", lambda s: s.setsockopt(SOL, C.SCTP_NODELAY, 1)),
     "getsockopt": ("getsockopt", lambda s: s.getsockopt(SOL, C.SCTP_NODELAY)),
-    "settimeout": ("settimeout", lambda s: s.settimeout(1)), "setblocking": ("settimeout", lambda s: s.setblocking(False)),
+    "settimeout": ("settimeout", lambda s: s.settimeout(1)),
+    "setblocking": ("settimeout", lambda s: s.setblocking(False)),
 }
 
 

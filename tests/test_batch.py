@@ -11,7 +11,7 @@ import pytest
 
 import csctp
 from csctp import constants as C
-from csctp._batch import Batch, BatchPool, reassemble, send_batch
+from csctp._batch import BatchPool, reassemble, send_batch
 
 SCTP_ASSOC_CHANGE = 0x8001
 SCTP_COMM_UP = 0

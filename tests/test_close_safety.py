@@ -11,7 +11,6 @@ import array
 import errno
 import gc
 import socket
-import struct
 import subprocess
 import threading
 import time
@@ -22,7 +21,7 @@ import pytest
 import csctp
 from csctp import _lksctp as L
 from csctp import constants as C
-from csctp._batch import Batch, BatchMessage, BatchPool, reassemble, send_batch
+from csctp._batch import Batch, BatchMessage, BatchPool, send_batch
 
 WAIT = 10.0
 

@@ -5,7 +5,6 @@ import socket
 import pytest
 
 from tests import netns, sctp_raw
-from csctp import constants as C
 
 pytestmark = pytest.mark.netns
 
