@@ -148,7 +148,7 @@ bench-quick: bench-deps
 bench-micro: bench-deps
 	$(HARNESS) -- $(PYTEST) bench/test_micro.py --benchmark-only -q $(BENCH_ARGS)
 
-# ---- reliability (issue 6): long tests, fuzzing, sanitizer build ----------------
+# ---- reliability: long tests, fuzzing, sanitizer build ----------------
 # `make test` leaves out tests marked `long` (pyproject addopts: -m "not long").
 .PHONY: test-long fuzz fuzz-asan asan
 FUZZ_SECONDS ?= 60

@@ -38,7 +38,7 @@ ratios between implementations are measured under the same conditions.
 * ``mem``: RSS (``/proc/self/statm``) of a receiver across N messages
   (1,000,000 in the full run) through csctp ``recv``, ``recv_into`` and the
   batch pool, fed by the C ``sendmmsg`` sender.
-* Targets (issue 4) are evaluated from the medians of this run and written
+* Targets are evaluated from the medians of this run and written
   as PASS/MISS with the measured ratio.
 
 Run it under the harness (the VM can only write /tmp and --rwdir):
@@ -442,7 +442,7 @@ def markdown(meta, runs, avail, targets, mem):
     un = {k: v for k, v in avail.items() if v}
     if un:
         L += ["Unavailable: " + "; ".join(f"{k}: unavailable ({v})" for k, v in un.items()), ""]
-    L += ["## Targets (issue 4)", "",
+    L += ["## Targets", "",
           "| target | measured | ratio | limit | result | C on the same ratio |",
           "| --- | --- | --- | --- | --- | --- |"]
     for t in targets:

@@ -146,7 +146,7 @@ def sysctl():
         with open(path, "w") as f:
             f.write(old)
 
-# ---- reliability (issue 6): the two-network topology and printed figures --------
+# ---- reliability: the two-network topology and printed figures --------
 
 @pytest.fixture
 def two_networks():
