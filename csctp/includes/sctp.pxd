@@ -405,7 +405,7 @@ cdef extern from "csctp.h" nogil:
     size_t csctp_cmsg_space(size_t n)
     size_t csctp_cmsg_len(size_t n)
 
-# ---- socket option structures and values beyond lksctp-tools 1.0.19 ----
+# ---- socket option structures csctp.h declares itself (fallbacks for older headers) ----
 cdef extern from "csctp.h" nogil:
     struct sctp_hmacalgo:
         uint32_t shmac_num_idents
