@@ -27,9 +27,6 @@ from csctp.includes.socket cimport (
 cdef extern from "<arpa/inet.h>" nogil:
     const char *inet_ntop(int af, const void *src, char *dst, socklen_t size)
 
-DEF SIN_LEN = 16
-DEF SIN6_LEN = 28
-
 
 cdef class AddrList:
     """A packed array of socket addresses, ready for bindx/connectx."""

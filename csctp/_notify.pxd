@@ -4,14 +4,14 @@ from libc.stdint cimport uint32_t
 from csctp.includes.sctp cimport sctp_assoc_t
 
 cdef class Notification:
-    cdef readonly int type              # sn_type
+    cdef readonly object type           # sn_type: NotificationType, or an int csctp does not know
     cdef readonly int flags             # sn_flags
     cdef readonly uint32_t length       # sn_length (bytes used, header included)
     cdef readonly sctp_assoc_t assoc_id
     cdef readonly bytes raw             # the notification's bytes, sn_length of them
 
 cdef class AssocChange(Notification):
-    cdef readonly int state
+    cdef readonly object state          # AssocChangeState, or an int csctp does not know
     cdef readonly int error
     cdef readonly int outbound_streams
     cdef readonly int inbound_streams
@@ -19,7 +19,7 @@ cdef class AssocChange(Notification):
 
 cdef class PeerAddrChange(Notification):
     cdef readonly object addr
-    cdef readonly int state
+    cdef readonly object state          # PeerAddrChangeState, or an int csctp does not know
     cdef readonly int error
 
 cdef class SendFailed(Notification):

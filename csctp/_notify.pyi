@@ -1,89 +1,155 @@
-"""Type stubs for csctp._notify (generated from the compiled module, then checked by hand)."""
+"""Type stubs for csctp._notify: typed SCTP notifications and event subscription."""
 
-from typing import Any, Dict, Iterator, List, NamedTuple, Optional, Sequence, Tuple, Union
+from typing import Dict, List, NoReturn, Optional, Protocol, Tuple, Type, Union
+
+from _typeshed import ReadableBuffer
+
 from csctp._errors import UnsupportedOption as UnsupportedOption
+from csctp.constants import AssocChangeState, NotificationType, PeerAddrChangeState
 
-class AdaptationIndication(Notification):
-    adaptation_ind: int
+class _HasFileno(Protocol):
+    def fileno(self) -> int: ...
 
-class AssocChange(Notification):
-    supported_features: Any
-    state: int
-    error: int
-    outbound_streams: int
-    inbound_streams: int
-    info: bytes
-
-class AssocReset(Notification):
-    local_tsn: int
-    remote_tsn: int
-
-class Authentication(Notification):
-    keynumber: int
-    altkeynumber: int
-    indication: int
-
-KINDS: Dict[str, int]
-KIND_NAMES: Dict[int, str]
+# a csctp.Socket, a socket.socket or a file descriptor
+_SocketLike = Union[_HasFileno, int]
+# (host, port) for IPv4, (host, port, flowinfo, scope_id) for IPv6
+_Address = Union[Tuple[str, int], Tuple[str, int, int, int]]
+# a kind name from KINDS, or an sn_type
+_KindSpec = Union[str, int]
 
 class Notification:
-    def __init__(self, *args: Any, **kwargs: Any) -> None: ...
-    kind: str
-    type: int
-    flags: int
-    length: int
-    assoc_id: int
-    raw: bytes
+    def __init__(self, *args: object, **kwargs: object) -> NoReturn: ...
+    @property
+    def kind(self) -> str: ...
+    # NotificationType, or a plain int for an sn_type csctp does not know
+    @property
+    def type(self) -> Union[NotificationType, int]: ...
+    @property
+    def flags(self) -> int: ...
+    @property
+    def length(self) -> int: ...
+    @property
+    def assoc_id(self) -> int: ...
+    @property
+    def raw(self) -> bytes: ...
+    def __reduce__(self) -> Tuple[object, Tuple[bytes]]: ...
 
-class PartialDelivery(Notification):
-    indication: int
-    stream: int
-    seq: int
+class AssocChange(Notification):
+    # AssocChangeState, or a plain int for a state csctp does not know
+    @property
+    def state(self) -> Union[AssocChangeState, int]: ...
+    @property
+    def error(self) -> int: ...
+    @property
+    def outbound_streams(self) -> int: ...
+    @property
+    def inbound_streams(self) -> int: ...
+    @property
+    def info(self) -> bytes: ...
+    @property
+    def supported_features(self) -> List[int]: ...
 
 class PeerAddrChange(Notification):
-    addr: Optional[Tuple[Any, ...]]
-    state: int
-    error: int
-
-class RemoteError(Notification):
-    error: int
-    data: bytes
+    @property
+    def addr(self) -> Optional[_Address]: ...
+    # PeerAddrChangeState, or a plain int for a state csctp does not know
+    @property
+    def state(self) -> Union[PeerAddrChangeState, int]: ...
+    @property
+    def error(self) -> int: ...
 
 class SendFailed(Notification):
-    sent: int
-    error: int
-    stream: int
-    ssn: int
-    info_flags: int
-    ppid: int
-    context: int
-    timetolive: int
-    tsn: int
-    cumtsn: int
-    data: bytes
+    @property
+    def sent(self) -> bool: ...
+    @property
+    def error(self) -> int: ...
+    @property
+    def stream(self) -> int: ...
+    @property
+    def ssn(self) -> int: ...
+    @property
+    def info_flags(self) -> int: ...
+    @property
+    def ppid(self) -> int: ...
+    @property
+    def context(self) -> int: ...
+    @property
+    def timetolive(self) -> int: ...
+    @property
+    def tsn(self) -> int: ...
+    @property
+    def cumtsn(self) -> int: ...
+    @property
+    def data(self) -> bytes: ...
 
 class SendFailedEvent(Notification):
-    sent: int
-    error: int
-    stream: int
-    info_flags: int
-    ppid: int
-    context: int
-    data: bytes
+    @property
+    def sent(self) -> bool: ...
+    @property
+    def error(self) -> int: ...
+    @property
+    def stream(self) -> int: ...
+    @property
+    def info_flags(self) -> int: ...
+    @property
+    def ppid(self) -> int: ...
+    @property
+    def context(self) -> int: ...
+    @property
+    def data(self) -> bytes: ...
 
-class SenderDry(Notification):
-    ...
+class RemoteError(Notification):
+    @property
+    def error(self) -> int: ...
+    @property
+    def data(self) -> bytes: ...
 
-class Shutdown(Notification):
-    ...
+class Shutdown(Notification): ...
 
-class StreamChange(Notification):
-    instreams: int
-    outstreams: int
+class PartialDelivery(Notification):
+    @property
+    def indication(self) -> int: ...
+    # None on kernels before 4.16, whose structure has no stream/seq
+    @property
+    def stream(self) -> Optional[int]: ...
+    @property
+    def seq(self) -> Optional[int]: ...
+
+class AdaptationIndication(Notification):
+    @property
+    def adaptation_ind(self) -> int: ...
+
+class Authentication(Notification):
+    @property
+    def keynumber(self) -> int: ...
+    @property
+    def altkeynumber(self) -> int: ...
+    @property
+    def indication(self) -> int: ...
+
+class SenderDry(Notification): ...
 
 class StreamReset(Notification):
-    streams: Any
+    @property
+    def streams(self) -> List[int]: ...
 
-def parse(data: Any) -> Notification: ...
-def subscribe(sock: Any, *kinds: Union[str, int], on: bool = ..., assoc_id: int = ...) -> None: ...
-def subscribed(sock: Any, kind: Any, assoc_id: Any = ...) -> Any: ...
+class AssocReset(Notification):
+    @property
+    def local_tsn(self) -> int: ...
+    @property
+    def remote_tsn(self) -> int: ...
+
+class StreamChange(Notification):
+    @property
+    def instreams(self) -> int: ...
+    @property
+    def outstreams(self) -> int: ...
+
+KINDS: Dict[str, NotificationType]
+KIND_NAMES: Dict[NotificationType, str]
+EVENT_CLASSES: Dict[NotificationType, Type[Notification]]
+
+def parse(data: ReadableBuffer) -> Notification: ...
+def subscribe(sock: _SocketLike, *kinds: _KindSpec, on: bool = ..., assoc_id: int = ...) -> None: ...
+def subscribed(sock: _SocketLike, kind: _KindSpec, assoc_id: int = ...) -> bool: ...
+def _subscribe_legacy(sock: _SocketLike, *kinds: _KindSpec, on: bool = ...) -> int: ...

@@ -27,60 +27,55 @@ from cpython.buffer cimport PyObject_GetBuffer, PyBuffer_Release, PyBUF_SIMPLE
 from cpython.bytes cimport PyBytes_FromStringAndSize
 
 from csctp.includes.socket cimport sockaddr, sockaddr_storage, socklen_t, getsockopt, setsockopt, ntohl, ntohs
-from csctp.includes.sctp cimport (
-    SOL_SCTP, SCTP_EVENT, SCTP_EVENTS, sctp_event, sctp_assoc_t,
+from csctp.includes.sctp cimport sctp_event, sctp_assoc_t
+from csctp.includes.constants cimport (
+    SOL_SCTP, SCTP_EVENT, SCTP_EVENTS,
     CSCTP_SN_TYPE_BASE, CSCTP_DATA_IO_EVENT, CSCTP_ASSOC_CHANGE, CSCTP_PEER_ADDR_CHANGE,
     CSCTP_SEND_FAILED, CSCTP_REMOTE_ERROR, CSCTP_SHUTDOWN_EVENT, CSCTP_PARTIAL_DELIVERY_EVENT,
     CSCTP_ADAPTATION_INDICATION, CSCTP_AUTHENTICATION_EVENT, CSCTP_SENDER_DRY_EVENT,
     CSCTP_STREAM_RESET_EVENT, CSCTP_ASSOC_RESET_EVENT, CSCTP_STREAM_CHANGE_EVENT,
-    CSCTP_SEND_FAILED_EVENT)
+    CSCTP_SEND_FAILED_EVENT,
+    CSCTP_SN_HDR_SIZE, CSCTP_SAC_SIZE, CSCTP_SPC_ADDR, CSCTP_SOCKADDR_STORAGE_SIZE, CSCTP_SPC_SIZE,
+    CSCTP_SRE_SIZE, CSCTP_SSF_INFO, CSCTP_SSF_SIZE, CSCTP_SSFE_SIZE, CSCTP_SSE_SIZE, CSCTP_SENDER_DRY_SIZE,
+    CSCTP_SAI_SIZE, CSCTP_PDAPI_OLD_SIZE, CSCTP_PDAPI_SIZE, CSCTP_AUTH_SIZE, CSCTP_STRRESET_SIZE,
+    CSCTP_ASSOCRESET_SIZE, CSCTP_STRCHANGE_SIZE)
 from csctp._core cimport fileno_of
 from csctp._convert cimport as_int, as_assoc_id
 from csctp._errors cimport raise_errno
 from csctp._addr cimport sockaddr_to_py
 from csctp._errors import UnsupportedOption
+from csctp.constants import AssocChangeState, NotificationType, PeerAddrChangeState
+from enum import IntEnum
 
 # ---- kernel ABI layout (include/uapi/linux/sctp.h), byte offsets ----------
-# Every structure starts with the 8-byte header {u16 type, u16 flags, u32 length}.
-DEF HDR = 8
+# Every structure starts with the 8-byte header {u16 type, u16 flags, u32 length}
+# (CSCTP_SN_HDR_SIZE).  The structure sizes and the offsets of variable parts
+# are the one list's (CSCTP_*_SIZE, checked against the installed headers);
+# the field offsets below are written where they are read:
 # sctp_assoc_change: state u16 @8, error u16 @10, outbound u16 @12, inbound u16 @14,
-# assoc_id @16, sac_info[] @20
-DEF SAC_SIZE = 20
+#   assoc_id @16, sac_info[] @20
 # sctp_paddr_change is packed, aligned(4): sockaddr_storage (128 bytes) @8,
-# state i32 @136, error i32 @140, assoc_id @144
-DEF SPC_ADDR = 8
-DEF SS_SIZE = 128
-DEF SPC_SIZE = 148
+#   state i32 @136, error i32 @140, assoc_id @144
 # sctp_remote_error: error __be16 @8, (2 bytes padding), assoc_id @12, data[] @16
-DEF SRE_SIZE = 16
 # sctp_send_failed: error u32 @8, sctp_sndrcvinfo (32 bytes) @12, assoc_id @44, data[] @48
 #   sndrcvinfo: stream u16 @0, ssn u16 @2, flags u16 @4, ppid @8, context @12,
 #   timetolive @16, tsn @20, cumtsn @24, assoc_id @28
-DEF SSF_INFO = 12
-DEF SSF_SIZE = 48
 # sctp_send_failed_event: error u32 @8, sctp_sndinfo (16 bytes) @12, assoc_id @28, data[] @32
 #   sndinfo: sid u16 @0, flags u16 @2, ppid @4, context @8, assoc_id @12
-DEF SSFE_SIZE = 32
 # sctp_shutdown_event / sctp_sender_dry_event: assoc_id @8
-DEF SSE_SIZE = 12
 # sctp_adaptation_event: adaptation_ind @8, assoc_id @12
-DEF SAI_SIZE = 16
 # sctp_pdapi_event: indication @8, assoc_id @12, stream @16, seq @20.  Kernels
-# before 4.16 (I-DATA support) end after assoc_id: 16 bytes, no stream/seq.
-DEF PDAPI_OLD_SIZE = 16
-DEF PDAPI_SIZE = 24
+#   before 4.16 (I-DATA support) end after assoc_id: 16 bytes, no stream/seq.
 # sctp_authkey_event: keynumber u16 @8, altkeynumber u16 @10, indication u32 @12, assoc_id @16
-DEF AUTH_SIZE = 20
 # sctp_stream_reset_event: assoc_id @8, stream_list u16[] @12
-DEF STRRESET_SIZE = 12
 # sctp_assoc_reset_event: assoc_id @8, local_tsn @12, remote_tsn @16
-DEF ASSOCRESET_SIZE = 20
 # sctp_stream_change_event: assoc_id @8, instrms u16 @12, outstrms u16 @14
-DEF STRCHANGE_SIZE = 16
 
-# legacy struct sctp_event_subscribe: one byte per type, in sn_type order; it
-# grew from 10 bytes (sender_dry) to 14 (send_failure_event_event, 5.x)
-DEF EVENTS_MAX = 64
+cdef enum:
+    # room for the legacy struct sctp_event_subscribe: one byte per type, in
+    # sn_type order; it grew from 10 bytes (sender_dry) to 14
+    # (send_failure_event_event, 5.x)
+    EVENTS_MAX = 64
 
 
 cdef inline uint16_t _u16(const unsigned char *p) noexcept nogil:
@@ -101,31 +96,18 @@ cdef inline int32_t _i32(const unsigned char *p) noexcept nogil:
     return v
 
 
-KINDS = {
-    "data_io": CSCTP_DATA_IO_EVENT,
-    "assoc_change": CSCTP_ASSOC_CHANGE,
-    "peer_addr_change": CSCTP_PEER_ADDR_CHANGE,
-    "send_failed": CSCTP_SEND_FAILED,
-    "remote_error": CSCTP_REMOTE_ERROR,
-    "shutdown": CSCTP_SHUTDOWN_EVENT,
-    "partial_delivery": CSCTP_PARTIAL_DELIVERY_EVENT,
-    "adaptation": CSCTP_ADAPTATION_INDICATION,
-    "authentication": CSCTP_AUTHENTICATION_EVENT,
-    "sender_dry": CSCTP_SENDER_DRY_EVENT,
-    "stream_reset": CSCTP_STREAM_RESET_EVENT,
-    "assoc_reset": CSCTP_ASSOC_RESET_EVENT,
-    "stream_change": CSCTP_STREAM_CHANGE_EVENT,
-    "send_failed_event": CSCTP_SEND_FAILED_EVENT,
-}
-"""Notification kind names and their ``sn_type`` values (kernel ABI)."""
-
-KIND_NAMES = {v: k for k, v in KINDS.items()}
-"""``sn_type`` -> kind name."""
-
-_ASSOC_STATES = {0: "COMM_UP", 1: "COMM_LOST", 2: "RESTART", 3: "SHUTDOWN_COMP", 4: "CANT_STR_ASSOC"}
-_ADDR_STATES = {0: "ADDR_AVAILABLE", 1: "ADDR_UNREACHABLE", 2: "ADDR_REMOVED", 3: "ADDR_ADDED",
-                4: "ADDR_MADE_PRIM", 5: "ADDR_CONFIRMED", 6: "ADDR_POTENTIALLY_FAILED"}
 _AUTH_INDICATIONS = {0: "AUTH_NEW_KEY", 1: "AUTH_FREE_KEY", 2: "AUTH_NO_AUTH"}
+
+# int -> enum member, for the fields that carry one; a value the enum does
+# not know (a newer kernel's) stays an int
+_TYPES = {int(m): m for m in NotificationType}
+_ASSOC_STATES = {int(m): m for m in AssocChangeState}
+_ADDR_STATES = {int(m): m for m in PeerAddrChangeState}
+
+
+cdef object _named(object v):
+    # repr of an enum-valued field: the member's name, or the int
+    return v.name if isinstance(v, IntEnum) else v
 
 
 cdef class Notification:
@@ -180,7 +162,7 @@ cdef class AssocChange(Notification):
         return []
 
     def _fields(self):
-        return [("state", _ASSOC_STATES.get(self.state, self.state)), ("error", self.error),
+        return [("state", _named(self.state)), ("error", self.error),
                 ("outbound_streams", self.outbound_streams), ("inbound_streams", self.inbound_streams),
                 ("info", self.info)]
 
@@ -193,7 +175,7 @@ cdef class PeerAddrChange(Notification):
     """
 
     def _fields(self):
-        return [("addr", self.addr), ("state", _ADDR_STATES.get(self.state, self.state)), ("error", self.error)]
+        return [("addr", self.addr), ("state", _named(self.state)), ("error", self.error)]
 
 
 cdef class SendFailed(Notification):
@@ -316,6 +298,66 @@ cdef class StreamChange(Notification):
         return [("flags", hex(self.flags)), ("instreams", self.instreams), ("outstreams", self.outstreams)]
 
 
+# ---- begin: generated by tools/gen-constants.py from csctp/_constants_table.py, do not edit ----
+KINDS = {
+    "data_io": NotificationType.DATA_IO_EVENT,
+    "assoc_change": NotificationType.ASSOC_CHANGE,
+    "peer_addr_change": NotificationType.PEER_ADDR_CHANGE,
+    "send_failed": NotificationType.SEND_FAILED,
+    "remote_error": NotificationType.REMOTE_ERROR,
+    "shutdown": NotificationType.SHUTDOWN_EVENT,
+    "partial_delivery": NotificationType.PARTIAL_DELIVERY_EVENT,
+    "adaptation": NotificationType.ADAPTATION_INDICATION,
+    "authentication": NotificationType.AUTHENTICATION_EVENT,
+    "sender_dry": NotificationType.SENDER_DRY_EVENT,
+    "stream_reset": NotificationType.STREAM_RESET_EVENT,
+    "assoc_reset": NotificationType.ASSOC_RESET_EVENT,
+    "stream_change": NotificationType.STREAM_CHANGE_EVENT,
+    "send_failed_event": NotificationType.SEND_FAILED_EVENT,
+}
+"""Notification kind names and their ``sn_type`` (:class:`NotificationType`)."""
+
+EVENT_CLASSES = {
+    NotificationType.DATA_IO_EVENT: Notification,
+    NotificationType.ASSOC_CHANGE: AssocChange,
+    NotificationType.PEER_ADDR_CHANGE: PeerAddrChange,
+    NotificationType.SEND_FAILED: SendFailed,
+    NotificationType.REMOTE_ERROR: RemoteError,
+    NotificationType.SHUTDOWN_EVENT: Shutdown,
+    NotificationType.PARTIAL_DELIVERY_EVENT: PartialDelivery,
+    NotificationType.ADAPTATION_INDICATION: AdaptationIndication,
+    NotificationType.AUTHENTICATION_EVENT: Authentication,
+    NotificationType.SENDER_DRY_EVENT: SenderDry,
+    NotificationType.STREAM_RESET_EVENT: StreamReset,
+    NotificationType.ASSOC_RESET_EVENT: AssocReset,
+    NotificationType.STREAM_CHANGE_EVENT: StreamChange,
+    NotificationType.SEND_FAILED_EVENT: SendFailedEvent,
+}
+"""``sn_type`` -> the class :func:`parse` returns for it."""
+
+# the bytes of struct sctp_event_subscribe (SCTP_EVENTS), index = sn_type - SCTP_SN_TYPE_BASE
+_LEGACY_FIELDS = (
+    "sctp_data_io_event",
+    "sctp_association_event",
+    "sctp_address_event",
+    "sctp_send_failure_event",
+    "sctp_peer_error_event",
+    "sctp_shutdown_event",
+    "sctp_partial_delivery_event",
+    "sctp_adaptation_layer_event",
+    "sctp_authentication_event",
+    "sctp_sender_dry_event",
+    "sctp_stream_reset_event",
+    "sctp_assoc_reset_event",
+    "sctp_stream_change_event",
+    "sctp_send_failure_event_event",
+)
+# ---- end of the generated part ----
+
+KIND_NAMES = {v: k for k, v in KINDS.items()}
+"""``sn_type`` -> kind name."""
+
+
 cdef inline uint32_t _cause(uint32_t v) noexcept nogil:
     # Linux fills sac_error and ssf_error with its SCTP_ERROR_* constants,
     # which are cpu_to_be16() cause codes stored in a host-order field (a
@@ -342,6 +384,7 @@ cdef Notification parse_buf(const unsigned char *p, Py_ssize_t n, object src):
     cdef uint16_t t
     cdef uint32_t length
     cdef Py_ssize_t L, i, count
+    cdef int32_t v
     cdef Notification ev
     cdef AssocChange ac
     cdef PeerAddrChange pc
@@ -356,54 +399,57 @@ cdef Notification parse_buf(const unsigned char *p, Py_ssize_t n, object src):
     cdef StreamChange sc
     cdef sockaddr_storage ss
     cdef list streams
-    if n < HDR:
-        raise ValueError(f"parse_notification: {n} bytes is shorter than the {HDR}-byte notification header")
+    if n < CSCTP_SN_HDR_SIZE:
+        raise ValueError(f"parse_notification: {n} bytes is shorter than the "
+                         f"{CSCTP_SN_HDR_SIZE}-byte notification header")
     t = _u16(p)
     length = _u32(p + 4)
     if length > <uint32_t>n:
         raise ValueError(f"parse_notification: truncated: sn_length says {length} bytes, got {n}")
-    if length < HDR:
+    if length < CSCTP_SN_HDR_SIZE:
         raise ValueError(f"parse_notification: garbled: sn_length {length} is shorter than the header")
     L = length
 
     if t == CSCTP_ASSOC_CHANGE:
-        _need(L, SAC_SIZE, "SCTP_ASSOC_CHANGE")
+        _need(L, CSCTP_SAC_SIZE, "SCTP_ASSOC_CHANGE")
         ac = AssocChange.__new__(AssocChange)
-        ac.state = _u16(p + 8)
+        v = _u16(p + 8)
+        ac.state = _ASSOC_STATES.get(v, v)
         ac.error = _cause(_u16(p + 10))
         ac.outbound_streams = _u16(p + 12)
         ac.inbound_streams = _u16(p + 14)
         ac.assoc_id = _i32(p + 16)
-        ac.info = _slice(p, SAC_SIZE, L)
+        ac.info = _slice(p, CSCTP_SAC_SIZE, L)
         ev = ac
     elif t == CSCTP_PEER_ADDR_CHANGE:
-        _need(L, SPC_SIZE, "SCTP_PEER_ADDR_CHANGE")
+        _need(L, CSCTP_SPC_SIZE, "SCTP_PEER_ADDR_CHANGE")
         pc = PeerAddrChange.__new__(PeerAddrChange)
         # copied out: the address sits at offset 8 of a packed structure and
         # the caller's buffer has no alignment guarantee
-        memcpy(&ss, p + SPC_ADDR, SS_SIZE)
-        pc.addr = sockaddr_to_py(<sockaddr *>&ss, SS_SIZE)
-        pc.state = _i32(p + 136)
+        memcpy(&ss, p + CSCTP_SPC_ADDR, CSCTP_SOCKADDR_STORAGE_SIZE)
+        pc.addr = sockaddr_to_py(<sockaddr *>&ss, CSCTP_SOCKADDR_STORAGE_SIZE)
+        v = _i32(p + 136)
+        pc.state = _ADDR_STATES.get(v, v)
         pc.error = _i32(p + 140)
         pc.assoc_id = _i32(p + 144)
         ev = pc
     elif t == CSCTP_SEND_FAILED:
-        _need(L, SSF_SIZE, "SCTP_SEND_FAILED")
+        _need(L, CSCTP_SSF_SIZE, "SCTP_SEND_FAILED")
         sf = SendFailed.__new__(SendFailed)
         sf.error = _cause(_u32(p + 8))
-        sf.stream = _u16(p + SSF_INFO)
-        sf.ssn = _u16(p + SSF_INFO + 2)
-        sf.info_flags = _u16(p + SSF_INFO + 4)
-        sf.ppid = ntohl(_u32(p + SSF_INFO + 8))
-        sf.context = _u32(p + SSF_INFO + 12)
-        sf.timetolive = _u32(p + SSF_INFO + 16)
-        sf.tsn = _u32(p + SSF_INFO + 20)
-        sf.cumtsn = _u32(p + SSF_INFO + 24)
+        sf.stream = _u16(p + CSCTP_SSF_INFO)
+        sf.ssn = _u16(p + CSCTP_SSF_INFO + 2)
+        sf.info_flags = _u16(p + CSCTP_SSF_INFO + 4)
+        sf.ppid = ntohl(_u32(p + CSCTP_SSF_INFO + 8))
+        sf.context = _u32(p + CSCTP_SSF_INFO + 12)
+        sf.timetolive = _u32(p + CSCTP_SSF_INFO + 16)
+        sf.tsn = _u32(p + CSCTP_SSF_INFO + 20)
+        sf.cumtsn = _u32(p + CSCTP_SSF_INFO + 24)
         sf.assoc_id = _i32(p + 44)
-        sf.data = _slice(p, SSF_SIZE, L)
+        sf.data = _slice(p, CSCTP_SSF_SIZE, L)
         ev = sf
     elif t == CSCTP_SEND_FAILED_EVENT:
-        _need(L, SSFE_SIZE, "SCTP_SEND_FAILED_EVENT")
+        _need(L, CSCTP_SSFE_SIZE, "SCTP_SEND_FAILED_EVENT")
         sfe = SendFailedEvent.__new__(SendFailedEvent)
         sfe.error = _cause(_u32(p + 8))
         sfe.stream = _u16(p + 12)
@@ -411,40 +457,40 @@ cdef Notification parse_buf(const unsigned char *p, Py_ssize_t n, object src):
         sfe.ppid = ntohl(_u32(p + 16))
         sfe.context = _u32(p + 20)
         sfe.assoc_id = _i32(p + 28)
-        sfe.data = _slice(p, SSFE_SIZE, L)
+        sfe.data = _slice(p, CSCTP_SSFE_SIZE, L)
         ev = sfe
     elif t == CSCTP_REMOTE_ERROR:
-        _need(L, SRE_SIZE, "SCTP_REMOTE_ERROR")
+        _need(L, CSCTP_SRE_SIZE, "SCTP_REMOTE_ERROR")
         re = RemoteError.__new__(RemoteError)
         re.error = ntohs(_u16(p + 8))       # __be16 in the kernel structure
         re.assoc_id = _i32(p + 12)
-        re.data = _slice(p, SRE_SIZE, L)
+        re.data = _slice(p, CSCTP_SRE_SIZE, L)
         ev = re
     elif t == CSCTP_SHUTDOWN_EVENT:
-        _need(L, SSE_SIZE, "SCTP_SHUTDOWN_EVENT")
+        _need(L, CSCTP_SSE_SIZE, "SCTP_SHUTDOWN_EVENT")
         ev = Shutdown.__new__(Shutdown)
         ev.assoc_id = _i32(p + 8)
     elif t == CSCTP_SENDER_DRY_EVENT:
-        _need(L, SSE_SIZE, "SCTP_SENDER_DRY_EVENT")
+        _need(L, CSCTP_SENDER_DRY_SIZE, "SCTP_SENDER_DRY_EVENT")
         ev = SenderDry.__new__(SenderDry)
         ev.assoc_id = _i32(p + 8)
     elif t == CSCTP_PARTIAL_DELIVERY_EVENT:
-        _need(L, PDAPI_OLD_SIZE, "SCTP_PARTIAL_DELIVERY_EVENT")
+        _need(L, CSCTP_PDAPI_OLD_SIZE, "SCTP_PARTIAL_DELIVERY_EVENT")
         pd = PartialDelivery.__new__(PartialDelivery)
         pd.indication = _u32(p + 8)
         pd.assoc_id = _i32(p + 12)
-        if L >= PDAPI_SIZE:
+        if L >= CSCTP_PDAPI_SIZE:
             pd.stream = _u32(p + 16)
             pd.seq = _u32(p + 20)
         ev = pd
     elif t == CSCTP_ADAPTATION_INDICATION:
-        _need(L, SAI_SIZE, "SCTP_ADAPTATION_INDICATION")
+        _need(L, CSCTP_SAI_SIZE, "SCTP_ADAPTATION_INDICATION")
         ai = AdaptationIndication.__new__(AdaptationIndication)
         ai.adaptation_ind = _u32(p + 8)
         ai.assoc_id = _i32(p + 12)
         ev = ai
     elif t == CSCTP_AUTHENTICATION_EVENT:
-        _need(L, AUTH_SIZE, "SCTP_AUTHENTICATION_EVENT")
+        _need(L, CSCTP_AUTH_SIZE, "SCTP_AUTHENTICATION_EVENT")
         au = Authentication.__new__(Authentication)
         au.keynumber = _u16(p + 8)
         au.altkeynumber = _u16(p + 10)
@@ -452,24 +498,24 @@ cdef Notification parse_buf(const unsigned char *p, Py_ssize_t n, object src):
         au.assoc_id = _i32(p + 16)
         ev = au
     elif t == CSCTP_STREAM_RESET_EVENT:
-        _need(L, STRRESET_SIZE, "SCTP_STREAM_RESET_EVENT")
+        _need(L, CSCTP_STRRESET_SIZE, "SCTP_STREAM_RESET_EVENT")
         sr = StreamReset.__new__(StreamReset)
         sr.assoc_id = _i32(p + 8)
-        count = (L - STRRESET_SIZE) // 2
+        count = (L - CSCTP_STRRESET_SIZE) // 2
         streams = [None] * count
         for i in range(count):
-            streams[i] = _u16(p + STRRESET_SIZE + 2 * i)
+            streams[i] = _u16(p + CSCTP_STRRESET_SIZE + 2 * i)
         sr.streams = streams
         ev = sr
     elif t == CSCTP_ASSOC_RESET_EVENT:
-        _need(L, ASSOCRESET_SIZE, "SCTP_ASSOC_RESET_EVENT")
+        _need(L, CSCTP_ASSOCRESET_SIZE, "SCTP_ASSOC_RESET_EVENT")
         ar = AssocReset.__new__(AssocReset)
         ar.assoc_id = _i32(p + 8)
         ar.local_tsn = _u32(p + 12)
         ar.remote_tsn = _u32(p + 16)
         ev = ar
     elif t == CSCTP_STREAM_CHANGE_EVENT:
-        _need(L, STRCHANGE_SIZE, "SCTP_STREAM_CHANGE_EVENT")
+        _need(L, CSCTP_STRCHANGE_SIZE, "SCTP_STREAM_CHANGE_EVENT")
         sc = StreamChange.__new__(StreamChange)
         sc.assoc_id = _i32(p + 8)
         sc.instreams = _u16(p + 12)
@@ -477,7 +523,7 @@ cdef Notification parse_buf(const unsigned char *p, Py_ssize_t n, object src):
         ev = sc
     else:
         ev = Notification.__new__(Notification)
-    ev.type = t
+    ev.type = _TYPES.get(t, t)
     ev.flags = _u16(p + 2)
     ev.length = length
     if type(src) is bytes and L == n:
@@ -580,7 +626,8 @@ def _subscribe_legacy(sock, *kinds, bint on=True):
         if idx >= <int>size:
             raise UnsupportedOption(
                 ENOPROTOOPT, f"subscribe: this kernel's SCTP_EVENTS has {size} fields and cannot "
-                             f"subscribe {_kname(t)!r}", "SCTP_EVENTS")
+                             f"subscribe {_kname(t)!r} (struct sctp_event_subscribe has no {_LEGACY_FIELDS[idx]})",
+                "SCTP_EVENTS")
         buf[idx] = 1 if on else 0
     rc = setsockopt(fd, SOL_SCTP, SCTP_EVENTS, buf, size)
     err = errno

@@ -129,6 +129,9 @@ def test_comm_up_is_seen_by_both_ends_with_negotiated_stream_counts(sockets):
     assert c[0].info == b"" and c[0].supported_features == []
     assert c[0].kind == "assoc_change" and c[0].type == C.SCTP_ASSOC_CHANGE
     assert c[0].length == 20 == len(c[0].raw)
+    # what the kernel sent, as enum members that are still its integers
+    assert c[0].type is C.NotificationType.ASSOC_CHANGE and c[0].state is C.AssocChangeState.COMM_UP
+    assert "state=COMM_UP" in repr(c[0])
 
 
 def test_notification_round_trips_through_recv_and_matches_message_assoc_id(sockets):
@@ -233,6 +236,7 @@ def test_peer_addr_change_confirms_a_second_peer_address(sockets):
     assert (evs[0].addr, evs[0].state, evs[0].error) == (
         ("127.0.0.2", port), C.SCTP_ADDR_CONFIRMED, C.SCTP_HEARTBEAT_SUCCESS)
     assert evs[0].length == 148 and evs[0].assoc_id > 0
+    assert evs[0].state is C.PeerAddrChangeState.ADDR_CONFIRMED and "state=ADDR_CONFIRMED" in repr(evs[0])
 
 
 def test_peer_addr_change_over_ipv6_carries_a_sockaddr_in6(sockets):
@@ -712,6 +716,7 @@ def test_kinds_map_names_to_kernel_sn_types():
     assert csctp.NOTIFICATION_KINDS is N.KINDS
     assert all(N.KIND_NAMES[v] == k for k, v in N.KINDS.items())
     assert set(CLASSES) == set(N.KINDS) - {"data_io"}
+    assert all(type(v) is C.NotificationType for v in N.KINDS.values())
 
 
 @pytest.mark.nokernel
@@ -803,6 +808,46 @@ def test_unknown_type_is_a_generic_notification_with_raw_bytes():
     assert "0x8123" in repr(ev)
     # data_io has no notification structure of its own: generic as well
     assert type(csctp.parse_notification(hdr(C.SCTP_DATA_IO_EVENT, 8))) is csctp.Notification
+
+
+@pytest.mark.nokernel
+@pytest.mark.parametrize("kind", sorted(CLASSES))
+def test_type_is_a_notification_type_naming_the_event_class(kind):
+    ev = csctp.parse_notification(build(kind)[0])
+    assert type(ev.type) is C.NotificationType and ev.type == N.KINDS[kind]
+    assert N.EVENT_CLASSES[ev.type] is type(ev) is CLASSES[kind]
+    assert N.KIND_NAMES[ev.type] == kind
+
+
+@pytest.mark.nokernel
+@pytest.mark.parametrize("state", list(C.AssocChangeState))
+def test_assoc_change_state_is_an_enum_member_printed_by_name(state):
+    b = struct.pack("=HHHHi", int(state), 0, 1, 1, 3)
+    ev = csctp.parse_notification(hdr(C.SCTP_ASSOC_CHANGE, 8 + len(b)) + b)
+    assert ev.state is state and ev.state == int(state) and isinstance(ev.state, int)
+    assert f" state={state.name} " in repr(ev)
+    assert pickle.loads(pickle.dumps(ev)).state is state
+
+
+@pytest.mark.nokernel
+@pytest.mark.parametrize("state", list(C.PeerAddrChangeState))
+def test_peer_addr_change_state_is_an_enum_member_printed_by_name(state):
+    ss = sockaddr_in("192.0.2.1", 9).ljust(128, b"\0")
+    ev = csctp.parse_notification(hdr(C.SCTP_PEER_ADDR_CHANGE, 148) + ss + struct.pack("=iii", int(state), 0, 5))
+    assert ev.state is state and ev.state == int(state)
+    assert f" state={state.name} " in repr(ev)
+
+
+@pytest.mark.nokernel
+def test_states_and_types_a_newer_kernel_may_add_stay_ints():
+    b = struct.pack("=HHHHi", 77, 0, 1, 1, 3)
+    ev = csctp.parse_notification(hdr(C.SCTP_ASSOC_CHANGE, 8 + len(b)) + b)
+    assert type(ev.state) is int and ev.state == 77 and " state=77 " in repr(ev)
+    ss = sockaddr_in("192.0.2.1", 9).ljust(128, b"\0")
+    ev = csctp.parse_notification(hdr(C.SCTP_PEER_ADDR_CHANGE, 148) + ss + struct.pack("=iii", -1, 0, 5))
+    assert type(ev.state) is int and ev.state == -1
+    ev = csctp.parse_notification(hdr(0x800E, 8))
+    assert type(ev.type) is int and ev.type == 0x800E and ev.kind == "unknown"
 
 
 @pytest.mark.nokernel

@@ -4,132 +4,26 @@
 
 from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t, int32_t
 from csctp.includes.socket cimport sockaddr, sockaddr_storage, iovec, socklen_t, msghdr, cmsghdr
+# every constant of the one list (csctp/_constants_table.py): the option
+# numbers, flags, states, CSCTP_ aliases of notification and cmsg types
+from csctp.includes.constants cimport *
 
 cdef extern from "csctp.h" nogil:
     ctypedef int32_t sctp_assoc_t
 
+    # Enum members of <linux/sctp.h> that every header version has, used under
+    # their own names (their values are in the one list and checked against
+    # the installed headers by tests/test_constants.py).
     enum:
-        IPPROTO_SCTP
-        SOL_SCTP
-        MSG_NOTIFICATION
-        SCTP_FUTURE_ASSOC
-        SCTP_CURRENT_ASSOC
-        SCTP_ALL_ASSOC
-
-    # ---- socket options (option names, <linux/sctp.h>) ----
-    enum:
-        SCTP_RTOINFO
-        SCTP_ASSOCINFO
-        SCTP_INITMSG
-        SCTP_NODELAY
-        SCTP_AUTOCLOSE
-        SCTP_SET_PEER_PRIMARY_ADDR
-        SCTP_PRIMARY_ADDR
-        SCTP_ADAPTATION_LAYER
-        SCTP_DISABLE_FRAGMENTS
-        SCTP_PEER_ADDR_PARAMS
-        SCTP_DEFAULT_SEND_PARAM
-        SCTP_EVENTS
-        SCTP_I_WANT_MAPPED_V4_ADDR
-        SCTP_MAXSEG
-        SCTP_STATUS
         SCTP_ESTABLISHED
-        SCTP_GET_PEER_ADDR_INFO
-        SCTP_DELAYED_SACK
-        SCTP_CONTEXT
-        SCTP_FRAGMENT_INTERLEAVE
-        SCTP_PARTIAL_DELIVERY_POINT
-        SCTP_MAX_BURST
-        SCTP_AUTH_CHUNK
-        SCTP_HMAC_IDENT
-        SCTP_AUTH_KEY
-        SCTP_AUTH_ACTIVE_KEY
-        SCTP_AUTH_DELETE_KEY
-        SCTP_PEER_AUTH_CHUNKS
-        SCTP_LOCAL_AUTH_CHUNKS
-        SCTP_GET_ASSOC_NUMBER
-        SCTP_GET_ASSOC_ID_LIST
-        SCTP_AUTO_ASCONF
-        SCTP_PEER_ADDR_THLDS
-        SCTP_RECVRCVINFO
-        SCTP_RECVNXTINFO
-        SCTP_DEFAULT_SNDINFO
-        SCTP_AUTH_DEACTIVATE_KEY
-        SCTP_REUSE_PORT
-        SCTP_PEER_ADDR_THLDS_V2
-        SCTP_GET_ASSOC_STATS
-        SCTP_PR_SUPPORTED
-        SCTP_DEFAULT_PRINFO
-        SCTP_PR_ASSOC_STATUS
-        SCTP_PR_STREAM_STATUS
-        SCTP_RECONFIG_SUPPORTED
-        SCTP_ENABLE_STREAM_RESET
-        SCTP_RESET_STREAMS
-        SCTP_RESET_ASSOC
-        SCTP_ADD_STREAMS
-        SCTP_STREAM_SCHEDULER
-        SCTP_STREAM_SCHEDULER_VALUE
-        SCTP_INTERLEAVING_SUPPORTED
-        SCTP_EVENT
-        SCTP_ASCONF_SUPPORTED
-        SCTP_AUTH_SUPPORTED
-        SCTP_ECN_SUPPORTED
-        SCTP_EXPOSE_POTENTIALLY_FAILED_STATE
-        SCTP_REMOTE_UDP_ENCAPS_PORT
-        SCTP_PLPMTUD_PROBE_INTERVAL
-
-    enum:
-        SCTP_BINDX_ADD_ADDR
-        SCTP_BINDX_REM_ADDR
-
-    # ---- sinfo / snd / rcv flags ----
-    enum:
         SCTP_UNORDERED
         SCTP_ADDR_OVER
         SCTP_ABORT
         SCTP_SACK_IMMEDIATELY
         SCTP_EOF
-        CSCTP_SENDALL
-        CSCTP_PR_SCTP_ALL
-        SCTP_PR_SCTP_NONE
-        SCTP_PR_SCTP_TTL
-        SCTP_PR_SCTP_RTX
-        SCTP_PR_SCTP_PRIO
-        SCTP_PR_SCTP_MASK
 
+    # control buffer sizes (csctp.h)
     enum:
-        SCTP_ENABLE_RESET_STREAM_REQ
-        SCTP_ENABLE_RESET_ASSOC_REQ
-        SCTP_ENABLE_CHANGE_ASSOC_REQ
-        SCTP_STREAM_RESET_INCOMING
-        SCTP_STREAM_RESET_OUTGOING
-
-    # ---- notification types and cmsg types (kernel ABI values) ----
-    enum:
-        CSCTP_SN_TYPE_BASE
-        CSCTP_DATA_IO_EVENT
-        CSCTP_ASSOC_CHANGE
-        CSCTP_PEER_ADDR_CHANGE
-        CSCTP_SEND_FAILED
-        CSCTP_REMOTE_ERROR
-        CSCTP_SHUTDOWN_EVENT
-        CSCTP_PARTIAL_DELIVERY_EVENT
-        CSCTP_ADAPTATION_INDICATION
-        CSCTP_AUTHENTICATION_EVENT
-        CSCTP_SENDER_DRY_EVENT
-        CSCTP_STREAM_RESET_EVENT
-        CSCTP_ASSOC_RESET_EVENT
-        CSCTP_STREAM_CHANGE_EVENT
-        CSCTP_SEND_FAILED_EVENT
-        CSCTP_CMSG_INIT
-        CSCTP_CMSG_SNDRCV
-        CSCTP_CMSG_SNDINFO
-        CSCTP_CMSG_RCVINFO
-        CSCTP_CMSG_NXTINFO
-        CSCTP_CMSG_PRINFO
-        CSCTP_CMSG_AUTHINFO
-        CSCTP_CMSG_DSTADDRV4
-        CSCTP_CMSG_DSTADDRV6
         CSCTP_RECV_CMSG_SPACE
         CSCTP_SEND_CMSG_SPACE
 
@@ -405,7 +299,7 @@ cdef extern from "csctp.h" nogil:
     size_t csctp_cmsg_space(size_t n)
     size_t csctp_cmsg_len(size_t n)
 
-# ---- socket option structures csctp.h declares itself (fallbacks for older headers) ----
+# ---- structures for the option helpers (csctp.options) ----
 cdef extern from "csctp.h" nogil:
     struct sctp_hmacalgo:
         uint32_t shmac_num_idents
