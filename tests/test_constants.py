@@ -37,7 +37,7 @@ INSTALL_HINT = ("install the lksctp-tools development headers and gcc: tools/ins
                 "(apt-get install libsctp-dev gcc linux-libc-dev)")
 
 _NOT_UAPI = "not in any Linux uapi header (an RFC value the kernel keeps internal or never sends)"
-_AFTER_6_1 = "added to linux/sctp.h after 6.1 (fair-capacity and WFQ stream schedulers, Linux 6.4)"
+_AFTER_6_1 = "added to linux/sctp.h after 6.1 (the fair-capacity and WFQ stream schedulers)"
 # Names in the list that the installed headers may lack, and why.  Any other
 # missing name fails the test.
 ABSENT = {
