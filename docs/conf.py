@@ -62,18 +62,22 @@ nitpick_ignore_regex = [
 # while annotations and docstrings name them where they are defined
 # (csctp.association.Association, csctp._message.Message).  A reference that does
 # not resolve is tried again under the public name.
-ALIASES = {"KINDS": "NOTIFICATION_KINDS", "parse": "parse_notification"}
+# csctp._notify's names that the package exports under another name
+NOTIFY_ALIASES = {"KINDS": "NOTIFICATION_KINDS", "parse": "parse_notification"}
 
 
 def _public_name(target: str) -> Optional[str]:
     parts = target.split(".")
     if parts[0] == "csctp" and len(parts) >= 3:
+        notify = parts[1] == "_notify"
         parts = ["csctp"] + parts[2:]          # csctp.<module>.Name -> csctp.Name
     elif parts[0] != "csctp":
-        parts = ["csctp"] + parts              # a bare name from a compiled module's docstring
+        notify = len(parts) == 1               # a bare name: from _notify's own docstrings
+        parts = ["csctp"] + parts
     else:
         return None
-    parts[1] = ALIASES.get(parts[1], parts[1])
+    if notify:
+        parts[1] = NOTIFY_ALIASES.get(parts[1], parts[1])
     return ".".join(parts)
 
 
