@@ -17,12 +17,13 @@ PYTEST := $(VPY) -m pytest -p no:cacheprovider
 
 SOURCES := setup.py pyproject.toml $(wildcard csctp/*.pyx csctp/*.pxd csctp/includes/*.pxd include/*.h)
 
-.PHONY: help system-deps build demo test clean
+.PHONY: help system-deps build demo test docs clean
 
 help:
 	@echo "make demo   echo server + client over real SCTP (VM if this kernel has none)"
 	@echo "make test   the whole suite on a real SCTP kernel (VM if this kernel has none)"
 	@echo "make build  build the extension in place"
+	@echo "make docs   the guides and the API reference into build/docs (warnings are errors; part of make test)"
 	@echo "make clean  remove build products (keeps the venv)"
 	@echo "make wheel       sdist + repaired manylinux wheel of this machine into wheelhouse/"
 	@echo "make test-wheel  the whole suite against that wheel, installed in a fresh venv ($(WHEEL_VENV))"
@@ -50,8 +51,16 @@ build: system-deps build/.inplace
 demo: build
 	$(HARNESS) -- $(VPY) examples/demo.py
 
-test: build
+test: build docs
 	$(HARNESS) -- $(PYTEST) $(PYTEST_ARGS)
+
+$(VENV)/.docs-deps: requirements/docs.txt $(VENV)/.python-deps
+	$(VPY) -m pip install -q -r requirements/docs.txt
+	touch $@
+
+# autodoc imports the in-place build; nothing is written outside build/
+docs: build $(VENV)/.docs-deps
+	PYTHONDONTWRITEBYTECODE=1 $(VPY) -m sphinx -E -W --keep-going -n -q -b html -d build/docs-doctrees docs build/docs
 
 clean:
 	rm -rf build csctp/*.c csctp/*.so csctp/*.html

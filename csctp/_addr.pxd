@@ -1,3 +1,6 @@
+# C-level interface of csctp._addr: AddrList, the packed address array bindx/connectx take,
+# and the sockaddr converters the other compiled modules cimport.
+
 from csctp.includes.socket cimport sockaddr, socklen_t
 from libc.stdint cimport uint32_t
 

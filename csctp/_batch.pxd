@@ -1,3 +1,6 @@
+# C-level interface of csctp._batch: the recvmmsg/sendmmsg call descriptors and the pool
+# and batch classes of batch I/O.
+
 from libc.stdint cimport uint8_t, uint16_t, uint32_t, int32_t
 from csctp.includes.socket cimport mmsghdr, iovec, sockaddr_storage
 from csctp._core cimport Socket, Reassembler

@@ -1,3 +1,6 @@
+# C-level interface of csctp._core: Socket, Reassembler and the one-system-call argument
+# structs, for the other compiled modules to cimport.
+
 from csctp.includes.socket cimport msghdr, socklen_t, sockaddr
 from csctp.includes.sctp cimport sctp_assoc_t
 from csctp._addr cimport AddrList

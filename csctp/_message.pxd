@@ -1,3 +1,6 @@
+# C-level interface of csctp._message: Message, the RFC 6458 ancillary structures and the
+# one parser of receive control messages, for the other compiled modules to cimport.
+
 from libc.stdint cimport uint8_t, uint16_t, uint32_t
 from libc.string cimport memset
 from csctp.includes.socket cimport msghdr, cmsghdr, ntohl

@@ -11,7 +11,6 @@ recv_batch limits and order, and a partial message across peeloff.
 
 import asyncio
 import os
-import re
 import resource
 import select
 import signal
@@ -338,15 +337,6 @@ def test_aio_local_shutdown_ends_recv_and_wait_closed():
             x.close()
 
     run(main())
-
-
-def test_the_asyncio_doc_example_runs_as_written():
-    with open(os.path.join(ROOT, "docs", "asyncio.md")) as f:
-        code = re.search(r"```python\n(.*?)```", f.read(), re.S).group(1)
-    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
-                       env={**os.environ, "PYTHONPATH": ROOT})
-    assert p.returncode == 0, p.stderr
-    assert "SHUTDOWN_COMP" in p.stdout
 
 
 # ---- peeled-off associations see the peer's shutdown --------------------------------------

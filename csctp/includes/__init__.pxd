@@ -1,0 +1,1 @@
+# Declarations of the C headers csctp compiles against (socket.pxd, sctp.pxd): a cimport-only package.
