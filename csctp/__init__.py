@@ -15,7 +15,7 @@ from csctp import _addr as addresses
 from csctp.constants import *  # noqa: F401,F403
 
 # socket options (issue 3)
-from csctp import _options as options  # noqa: E402
+from csctp import options  # noqa: E402
 
 __all__ = [
     "__version__", "Socket", "Message", "NxtInfo", "SndRcvInfo", "UnsupportedOption",

@@ -1,7 +1,9 @@
 # Typed SCTP socket options (RFC 6458 section 8, RFC 6525, RFC 7496, RFC 8260).
 # The two raw entry points below are what every typed getter/setter goes
-# through: one place that releases the GIL and maps errno (ENOPROTOOPT to
-# csctp.UnsupportedOption naming the option).
+# through (the generated ones of the simple options in TABLE included): the
+# one place that maps errno (ENOPROTOOPT to csctp.UnsupportedOption naming the
+# option, hints for terse errnos).  Declared here so another Cython module can
+# use the same error mapping.
 
 from csctp.includes.socket cimport socklen_t
 

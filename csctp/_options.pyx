@@ -1,13 +1,24 @@
 # cython: language_level=3
 """Typed SCTP socket options: RFC 6458 section 8, RFC 6525 (stream
 reconfiguration), RFC 7496 (PR-SCTP), RFC 8260 (stream schedulers),
-RFC 4895 (SCTP-AUTH).
+RFC 4895 (SCTP-AUTH).  The public face is :mod:`csctp.options`.
+
+One table, ``TABLE``, has a row (:class:`Option`) per kernel option number:
+its name, number, level, value kind, whether it takes ``assoc_id``, its typed
+getter and setter and their result type.  The accessors of the simple kinds
+(an ``int`` flag, an ``int``, a ``uint32_t``, a ``struct sctp_assoc_value``)
+are generated from their row -- one reader and one writer per kind -- so each
+such option is written once; options with a structure of their own have
+hand-written accessors that the table points at.  ``get``/``set`` (by name),
+``lookup`` and the raw calls name options through the same table.
 
 Every function takes the socket first: a :class:`csctp.Socket`, a
 ``socket.socket`` or a file descriptor.  Getters return small typed
-``NamedTuple`` results (``InitMsg``, ``Status``, ...) or plain ints/bools;
-setters take keyword arguments and validate them before the system call
-(``TypeError``/``ValueError`` naming the option).
+``NamedTuple`` results (``InitMsg``, ``Status``, ...), enums
+(:class:`~csctp.constants.AssocState`, ``PathState``, ``Scheduler``,
+``PrPolicy``: still ints) or plain ints/bools; setters take keyword arguments
+and validate them before the system call (``TypeError``/``ValueError``
+naming the option).
 
 Association scoping (RFC 6458 7.2): options that carry an ``assoc_id`` take
 ``assoc_id=``.  On a one-to-one socket the kernel ignores it.  On a
@@ -20,13 +31,9 @@ reconfiguration request the association did not negotiate) raises
 :class:`csctp.UnsupportedOption` naming the option; every other failure is
 the matching ``OSError`` subclass naming the call, with a hint where the
 kernel's errno is terse (SCTP-AUTH disabled, one-to-many only, ...).
-
-``get(sock, name, **kw)`` / ``set(sock, name, value=None, **kw)`` dispatch by
-option name (``"initmsg"``, ``"nodelay"``, ...: the lower-case name without
-``SCTP_``) for tools and the command line; ``OPTIONS`` lists the names.
 """
 
-from typing import NamedTuple, List, Optional, Tuple
+from typing import Callable, NamedTuple, List, Optional, Tuple
 
 from libc.errno cimport (
     errno, ENOPROTOOPT, EINVAL, EACCES, EPERM, EOPNOTSUPP, EINPROGRESS, EAGAIN, ENOENT, EADDRNOTAVAIL)
@@ -44,9 +51,18 @@ from csctp._addr cimport AddrList, pack, sockaddr_to_py
 from csctp._errors cimport raise_errno
 from csctp._errors import UnsupportedOption
 from csctp import constants as _C
+from csctp.constants import AssocState, PathState, PrPolicy, Scheduler
+
+cdef extern from "csctp.h":
+    # option numbers only the core uses (peeloff) or nothing here does: named in TABLE
+    enum:
+        SCTP_SOCKOPT_PEELOFF_FLAGS
+        SCTP_SENDMSG_CONNECT
 
 
 # ---- result types -----------------------------------------------------------
+# Names differ from the per-message metadata classes (csctp.SndInfo, PrInfo, ...):
+# an option's result is the socket's default, hence DefaultSndInfo / DefaultPrInfo.
 
 InitMsg = NamedTuple("InitMsg", [("ostreams", int), ("instreams", int),
                                  ("max_attempts", int), ("max_init_timeout", int)])
@@ -82,20 +98,21 @@ class PeerAddrParams(_PeerAddrParamsBase):
         return bool(self.flags & SPP_SACKDELAY_ENABLE)
 
 
-PeerAddrInfo = NamedTuple("PeerAddrInfo", [("address", Optional[tuple]), ("state", int), ("cwnd", int),
+PeerAddrInfo = NamedTuple("PeerAddrInfo", [("address", Optional[tuple]), ("state", PathState), ("cwnd", int),
                                            ("srtt", int), ("rto", int), ("mtu", int)])
-PeerAddrInfo.__doc__ = ("SCTP_GET_PEER_ADDR_INFO: one peer address; state is SCTP_ACTIVE, SCTP_INACTIVE, "
-                        "SCTP_PF or SCTP_UNCONFIRMED; srtt and rto in ms.")
+PeerAddrInfo.__doc__ = ("SCTP_GET_PEER_ADDR_INFO: one peer address; state is a PathState (ACTIVE, INACTIVE, "
+                        "PF or UNCONFIRMED); srtt and rto in ms.")
 
 PaddrThresholds = NamedTuple("PaddrThresholds", [("address", Optional[tuple]), ("pathmaxrxt", int),
                                                  ("pathpfthld", int), ("pathcpthld", Optional[int])])
 PaddrThresholds.__doc__ = ("SCTP_PEER_ADDR_THLDS(_V2): failure, potentially-failed (RFC 7829) and primary "
                            "switchover thresholds (None: the kernel lacks the V2 option).")
 
-Status = NamedTuple("Status", [("assoc_id", int), ("state", int), ("rwnd", int), ("unackdata", int),
+Status = NamedTuple("Status", [("assoc_id", int), ("state", AssocState), ("rwnd", int), ("unackdata", int),
                                ("penddata", int), ("instreams", int), ("outstreams", int),
                                ("fragmentation_point", int), ("primary", PeerAddrInfo)])
-Status.__doc__ = "SCTP_STATUS: association state (SCTP_ESTABLISHED, ...), windows, streams and primary path."
+Status.__doc__ = ("SCTP_STATUS: association state (an AssocState: ESTABLISHED, ...), windows, streams "
+                  "and primary path.")
 
 SackInfo = NamedTuple("SackInfo", [("delay", int), ("freq", int)])
 SackInfo.__doc__ = "SCTP_DELAYED_SACK: SACK delay (ms; 0 = delayed SACK off) and packets per SACK."
@@ -104,11 +121,11 @@ DefaultSendParam = NamedTuple("DefaultSendParam", [("stream", int), ("flags", in
                                                    ("context", int), ("timetolive", int)])
 DefaultSendParam.__doc__ = "SCTP_DEFAULT_SEND_PARAM (deprecated SNDRCV form); ppid in host order."
 
-SndInfo = NamedTuple("SndInfo", [("stream", int), ("flags", int), ("ppid", int), ("context", int)])
-SndInfo.__doc__ = "SCTP_DEFAULT_SNDINFO: defaults for sends without an SNDINFO; ppid in host order."
+DefaultSndInfo = NamedTuple("DefaultSndInfo", [("stream", int), ("flags", int), ("ppid", int), ("context", int)])
+DefaultSndInfo.__doc__ = "SCTP_DEFAULT_SNDINFO: defaults for sends without an SNDINFO; ppid in host order."
 
-PrInfo = NamedTuple("PrInfo", [("policy", int), ("value", int)])
-PrInfo.__doc__ = "SCTP_DEFAULT_PRINFO: PR-SCTP policy (SCTP_PR_SCTP_NONE/TTL/RTX/PRIO) and its value."
+DefaultPrInfo = NamedTuple("DefaultPrInfo", [("policy", PrPolicy), ("value", int)])
+DefaultPrInfo.__doc__ = "SCTP_DEFAULT_PRINFO: PR-SCTP policy (a PrPolicy: NONE, TTL, RTX, PRIO) and its value."
 
 PrStatus = NamedTuple("PrStatus", [("abandoned_unsent", int), ("abandoned_sent", int)])
 PrStatus.__doc__ = "SCTP_PR_ASSOC_STATUS / SCTP_PR_STREAM_STATUS: messages abandoned by PR-SCTP."
@@ -123,26 +140,24 @@ AssocStats.__doc__ = ("SCTP_GET_ASSOC_STATS: per-association counters (packets, 
                       "data chunks, retransmissions, gaps); maxrto is reset by each read (kernel behaviour).")
 
 
-# ---- validation -------------------------------------------------------------
-
-cdef inline object _int(object v, str what, long long lo, long long hi):
-    return as_int(v, what, lo, hi)
-
-
-cdef inline uint32_t _u32(object v, str what) except? 0xFFFFFFFF:
-    return as_u32(v, what)
-
-
-cdef inline uint16_t _u16(object v, str what) except? 0xFFFF:
-    return as_u16(v, what)
-
+# ---- validation and conversion ------------------------------------------------
 
 cdef inline sctp_assoc_t _aid(object v, str name) except? -1:
     return as_assoc_id(v, f"{name}: assoc_id")
 
 
-cdef inline bint _bool(object v, str what) except -1:
-    return as_bool(v, what)
+cdef dict _members(object enum):
+    return {m.value: m for m in enum}
+
+
+cdef dict _ASSOC_STATES = _members(AssocState)
+cdef dict _PATH_STATES = _members(PathState)
+cdef dict _PR_POLICIES = _members(PrPolicy)
+
+
+cdef inline object _as_enum(dict members, object v):
+    # a value a newer kernel may add stays a plain int rather than failing the whole read
+    return members.get(v, v)
 
 
 cdef int _addr_in(object address, void *ss, str name) except -1:
@@ -252,7 +267,23 @@ cdef int sockopt_set(object sock, int opt, const void *buf, socklen_t length, st
     return 0
 
 
-# ---- plain int options --------------------------------------------------------
+# ---- the simple kinds: one reader and one writer each ----------------------------
+
+# Option.kind values
+BOOL = "bool"                  # a C int used as a flag; reads as bool
+INT = "int"                    # a C int (range checked per option)
+U32 = "u32"                    # a uint32_t, or a structure holding only one
+ASSOC_VALUE = "assoc_value"    # struct sctp_assoc_value: assoc_id and a uint32_t
+ASSOC_BOOL = "assoc_bool"      # struct sctp_assoc_value used as a flag
+STRUCT = "struct"              # an option structure with accessors of its own
+RAW = "raw"                    # a known number without a typed accessor here (see Option.doc)
+KINDS = (BOOL, INT, U32, ASSOC_VALUE, ASSOC_BOOL, STRUCT, RAW)
+
+cdef enum _Kind:
+    K_BOOL, K_INT, K_U32, K_AV, K_AV_BOOL
+
+cdef dict _KIND_CODES = {BOOL: K_BOOL, INT: K_INT, U32: K_U32, ASSOC_VALUE: K_AV, ASSOC_BOOL: K_AV_BOOL}
+
 
 cdef object _get_int(object sock, int opt, str name):
     cdef int v = 0
@@ -263,6 +294,17 @@ cdef object _get_int(object sock, int opt, str name):
 
 cdef int _set_int(object sock, int opt, int v, str name) except -1:
     return sockopt_set(sock, opt, &v, sizeof(int), name)
+
+
+cdef object _get_u32(object sock, int opt, str name):
+    cdef uint32_t v = 0
+    cdef socklen_t l = sizeof(v)
+    sockopt_get(sock, opt, &v, &l, name)
+    return v
+
+
+cdef int _set_u32(object sock, int opt, uint32_t v, str name) except -1:
+    return sockopt_set(sock, opt, &v, sizeof(v), name)
 
 
 cdef object _get_av(object sock, int opt, object assoc_id, str name):
@@ -282,235 +324,117 @@ cdef int _set_av(object sock, int opt, uint32_t value, object assoc_id, str name
     return sockopt_set(sock, opt, &av, sizeof(av), name)
 
 
-def get_nodelay(sock):
-    """SCTP_NODELAY: True when Nagle-style bundling delay is off."""
-    return _get_int(sock, SCTP_NODELAY, "SCTP_NODELAY") != 0
-
-
-def set_nodelay(sock, on):
-    """SCTP_NODELAY: send small messages at once instead of waiting to bundle them."""
-    _set_int(sock, SCTP_NODELAY, _bool(on, "SCTP_NODELAY"), "SCTP_NODELAY")
-
-
-def get_disable_fragments(sock):
-    """SCTP_DISABLE_FRAGMENTS: True when messages larger than the path MTU fail with EMSGSIZE."""
-    return _get_int(sock, SCTP_DISABLE_FRAGMENTS, "SCTP_DISABLE_FRAGMENTS") != 0
-
-
-def set_disable_fragments(sock, on):
-    """SCTP_DISABLE_FRAGMENTS: refuse (EMSGSIZE) to send a message that would need fragmenting."""
-    _set_int(sock, SCTP_DISABLE_FRAGMENTS, _bool(on, "SCTP_DISABLE_FRAGMENTS"), "SCTP_DISABLE_FRAGMENTS")
-
-
-def get_fragment_interleave(sock):
-    """SCTP_FRAGMENT_INTERLEAVE level (Linux reports 0 or 1)."""
-    return _get_int(sock, SCTP_FRAGMENT_INTERLEAVE, "SCTP_FRAGMENT_INTERLEAVE")
-
-
-def set_fragment_interleave(sock, level):
-    """SCTP_FRAGMENT_INTERLEAVE: 0 none, 1 across associations, 2 across streams (RFC 6458 8.1.20).
-
-    Linux stores it as on/off; it must be on before interleaving_supported (I-DATA) can be enabled.
-    """
-    _set_int(sock, SCTP_FRAGMENT_INTERLEAVE, <int>_int(level, "SCTP_FRAGMENT_INTERLEAVE", 0, 2),
-             "SCTP_FRAGMENT_INTERLEAVE")
-
-
-def get_partial_delivery_point(sock):
-    """SCTP_PARTIAL_DELIVERY_POINT in bytes (0: only when the receive window forces it)."""
-    cdef uint32_t v = 0
-    cdef socklen_t l = sizeof(v)
-    sockopt_get(sock, SCTP_PARTIAL_DELIVERY_POINT, &v, &l, "SCTP_PARTIAL_DELIVERY_POINT")
-    return v
-
-
-def set_partial_delivery_point(sock, nbytes):
-    """SCTP_PARTIAL_DELIVERY_POINT: start handing a large message up in pieces once this many
-    bytes of it have arrived.  The kernel refuses values above half the receive buffer."""
-    cdef uint32_t v = _u32(nbytes, "SCTP_PARTIAL_DELIVERY_POINT")
-    sockopt_set(sock, SCTP_PARTIAL_DELIVERY_POINT, &v, sizeof(v), "SCTP_PARTIAL_DELIVERY_POINT")
-
-
-def get_autoclose(sock):
-    """SCTP_AUTOCLOSE: idle seconds before a one-to-many association is closed (0: never)."""
-    return _get_int(sock, SCTP_AUTOCLOSE, "SCTP_AUTOCLOSE")
-
-
-def set_autoclose(sock, seconds):
-    """SCTP_AUTOCLOSE (one-to-many only): close associations idle for *seconds* (0: never).
-    The kernel silently caps it at net.sctp.max_autoclose."""
-    _set_int(sock, SCTP_AUTOCLOSE, <int>_int(seconds, "SCTP_AUTOCLOSE", 0, 0x7FFFFFFF), "SCTP_AUTOCLOSE")
-
-
-def get_mapped_v4(sock):
-    """SCTP_I_WANT_MAPPED_V4_ADDR: True when IPv4 peers appear as ::ffff:a.b.c.d on AF_INET6 sockets."""
-    return _get_int(sock, SCTP_I_WANT_MAPPED_V4_ADDR, "SCTP_I_WANT_MAPPED_V4_ADDR") != 0
-
-
-def set_mapped_v4(sock, on):
-    """SCTP_I_WANT_MAPPED_V4_ADDR: report IPv4 peers as IPv4-mapped IPv6 addresses (Linux default: on)."""
-    _set_int(sock, SCTP_I_WANT_MAPPED_V4_ADDR, _bool(on, "SCTP_I_WANT_MAPPED_V4_ADDR"),
-             "SCTP_I_WANT_MAPPED_V4_ADDR")
-
-
-def get_recvrcvinfo(sock):
-    """SCTP_RECVRCVINFO: True when each message carries an RCVINFO (stream, SSN, PPID, TSN, assoc id)."""
-    return _get_int(sock, SCTP_RECVRCVINFO, "SCTP_RECVRCVINFO") != 0
-
-
-def set_recvrcvinfo(sock, on):
-    """SCTP_RECVRCVINFO: attach RCVINFO to received messages (csctp turns it on for new sockets)."""
-    _set_int(sock, SCTP_RECVRCVINFO, _bool(on, "SCTP_RECVRCVINFO"), "SCTP_RECVRCVINFO")
-
-
-def get_recvnxtinfo(sock):
-    """SCTP_RECVNXTINFO: True when messages carry NXTINFO about the next queued message."""
-    return _get_int(sock, SCTP_RECVNXTINFO, "SCTP_RECVNXTINFO") != 0
-
-
-def set_recvnxtinfo(sock, on):
-    """SCTP_RECVNXTINFO: attach NXTINFO (``Message.nxt``) when another message is already queued."""
-    _set_int(sock, SCTP_RECVNXTINFO, _bool(on, "SCTP_RECVNXTINFO"), "SCTP_RECVNXTINFO")
-
-
-def get_reuse_port(sock):
-    """SCTP_REUSE_PORT (one-to-one only)."""
-    return _get_int(sock, SCTP_REUSE_PORT, "SCTP_REUSE_PORT") != 0
-
-
-def set_reuse_port(sock, on):
-    """SCTP_REUSE_PORT (one-to-one only, before bind): let several sockets bind the same address and port."""
-    _set_int(sock, SCTP_REUSE_PORT, _bool(on, "SCTP_REUSE_PORT"), "SCTP_REUSE_PORT")
-
-
-def get_adaptation_layer(sock):
-    """SCTP_ADAPTATION_LAYER: the adaptation indication sent in INIT/INIT-ACK (RFC 5061), host order."""
-    cdef sctp_setadaptation a
-    cdef socklen_t l = sizeof(a)
-    memset(&a, 0, sizeof(a))
-    sockopt_get(sock, SCTP_ADAPTATION_LAYER, &a, &l, "SCTP_ADAPTATION_LAYER")
-    return a.ssb_adaptation_ind
-
-
-def set_adaptation_layer(sock, indication):
-    """SCTP_ADAPTATION_LAYER: 32-bit adaptation indication announced to peers of future associations."""
-    cdef sctp_setadaptation a
-    memset(&a, 0, sizeof(a))
-    a.ssb_adaptation_ind = _u32(indication, "SCTP_ADAPTATION_LAYER")
-    sockopt_set(sock, SCTP_ADAPTATION_LAYER, &a, sizeof(a), "SCTP_ADAPTATION_LAYER")
-
-
-# ---- assoc_value options ----------------------------------------------------
-
-def get_maxseg(sock, assoc_id=0):
-    """SCTP_MAXSEG: the user's fragment size limit (endpoint) or, for an association, its
-    current fragmentation point in bytes."""
-    return _get_av(sock, SCTP_MAXSEG, assoc_id, "SCTP_MAXSEG")
-
-
-def set_maxseg(sock, nbytes, assoc_id=0):
-    """SCTP_MAXSEG: cap DATA chunk payloads at *nbytes* (0: path MTU decides).  The kernel
-    refuses values below what a 512-byte MTU allows or above 65535 minus headers (EINVAL)."""
-    _set_av(sock, SCTP_MAXSEG, _u32(nbytes, "SCTP_MAXSEG"), assoc_id, "SCTP_MAXSEG")
-
-
-def get_max_burst(sock, assoc_id=0):
-    """SCTP_MAX_BURST: packets sent at once on a transmission opportunity (0: no limit)."""
-    return _get_av(sock, SCTP_MAX_BURST, assoc_id, "SCTP_MAX_BURST")
-
-
-def set_max_burst(sock, packets, assoc_id=0):
-    """SCTP_MAX_BURST (FUTURE/CURRENT/ALL accepted)."""
-    _set_av(sock, SCTP_MAX_BURST, _u32(packets, "SCTP_MAX_BURST"), assoc_id, "SCTP_MAX_BURST")
-
-
-def get_context(sock, assoc_id=0):
-    """SCTP_CONTEXT: the default context reported in RCVINFO (``Message.context``) of received messages."""
-    return _get_av(sock, SCTP_CONTEXT, assoc_id, "SCTP_CONTEXT")
-
-
-def set_context(sock, context, assoc_id=0):
-    """SCTP_CONTEXT: 32-bit value the kernel puts in rcv_context of every received message."""
-    _set_av(sock, SCTP_CONTEXT, _u32(context, "SCTP_CONTEXT"), assoc_id, "SCTP_CONTEXT")
-
-
-def _bool_av(int opt, str name, str doc):
-    def getter(sock, assoc_id=0):
-        return _get_av(sock, opt, assoc_id, name) != 0
-
-    def setter(sock, on, assoc_id=0):
-        _set_av(sock, opt, _bool(on, name), assoc_id, name)
-
-    what = name[5:].lower()
-    getter.__name__, setter.__name__ = f"get_{what}", f"set_{what}"
-    getter.__qualname__, setter.__qualname__ = getter.__name__, setter.__name__
-    getter.__doc__ = (f"{name}: {doc}  On an association this is what was negotiated with the peer; "
-                      f"with assoc_id=0 on a one-to-many socket, the endpoint default.")
-    setter.__doc__ = f"{name}: {doc}  Set it before connecting: it is announced in INIT/INIT-ACK."
-    return getter, setter
-
-
-get_pr_supported, set_pr_supported = _bool_av(
-    SCTP_PR_SUPPORTED, "SCTP_PR_SUPPORTED", "partial reliability (PR-SCTP, RFC 3758/7496).")
-get_reconfig_supported, set_reconfig_supported = _bool_av(
-    SCTP_RECONFIG_SUPPORTED, "SCTP_RECONFIG_SUPPORTED", "stream reconfiguration (RE-CONFIG, RFC 6525).")
-get_asconf_supported, set_asconf_supported = _bool_av(
-    SCTP_ASCONF_SUPPORTED, "SCTP_ASCONF_SUPPORTED", "dynamic address reconfiguration (ASCONF, RFC 5061).")
-get_auth_supported, set_auth_supported = _bool_av(
-    SCTP_AUTH_SUPPORTED, "SCTP_AUTH_SUPPORTED", "SCTP-AUTH (RFC 4895).")
-get_ecn_supported, set_ecn_supported = _bool_av(
-    SCTP_ECN_SUPPORTED, "SCTP_ECN_SUPPORTED", "explicit congestion notification.")
-get_interleaving_supported, set_interleaving_supported = _bool_av(
-    SCTP_INTERLEAVING_SUPPORTED, "SCTP_INTERLEAVING_SUPPORTED",
-    "user message interleaving (I-DATA, RFC 8260); needs net.sctp.intl_enable=1 and fragment_interleave on.")
-
-
-def get_enable_stream_reset(sock, assoc_id=0):
-    """SCTP_ENABLE_STREAM_RESET: the SCTP_ENABLE_RESET_STREAM_REQ / RESET_ASSOC_REQ /
-    CHANGE_ASSOC_REQ bits this side will send requests for."""
-    return _get_av(sock, SCTP_ENABLE_STREAM_RESET, assoc_id, "SCTP_ENABLE_STREAM_RESET")
-
-
-def set_enable_stream_reset(sock, flags, assoc_id=0):
-    """SCTP_ENABLE_STREAM_RESET: which RE-CONFIG requests (RFC 6525) this side may send."""
-    cdef uint32_t f = _u32(flags, "SCTP_ENABLE_STREAM_RESET")
-    if f & ~(<uint32_t>(SCTP_ENABLE_RESET_STREAM_REQ | SCTP_ENABLE_RESET_ASSOC_REQ | SCTP_ENABLE_CHANGE_ASSOC_REQ)):
-        raise ValueError(f"SCTP_ENABLE_STREAM_RESET: flags must combine SCTP_ENABLE_RESET_STREAM_REQ, "
-                         f"SCTP_ENABLE_RESET_ASSOC_REQ and SCTP_ENABLE_CHANGE_ASSOC_REQ, got {flags:#x}")
-    _set_av(sock, SCTP_ENABLE_STREAM_RESET, f, assoc_id, "SCTP_ENABLE_STREAM_RESET")
-
-
-enable_stream_reset = set_enable_stream_reset
-
-_SCHEDULERS = {_C.SCTP_SS_FCFS: "FCFS", _C.SCTP_SS_PRIO: "PRIO", _C.SCTP_SS_RR: "RR",
-               _C.SCTP_SS_FC: "FC", _C.SCTP_SS_WFQ: "WFQ"}
-
-
-def get_stream_scheduler(sock, assoc_id=0):
-    """SCTP_STREAM_SCHEDULER: SCTP_SS_FCFS, SCTP_SS_PRIO, SCTP_SS_RR (and, on newer kernels, FC/WFQ)."""
-    return _get_av(sock, SCTP_STREAM_SCHEDULER, assoc_id, "SCTP_STREAM_SCHEDULER")
-
-
-def set_stream_scheduler(sock, scheduler, assoc_id=0):
-    """SCTP_STREAM_SCHEDULER (RFC 8260): how the sender picks among streams with queued data.
-
-    A scheduler this kernel does not implement (FC and WFQ arrived in Linux 6.2; older
-    kernels answer EINVAL) raises UnsupportedOption.
-    """
-    cdef uint32_t s = _u32(scheduler, "SCTP_STREAM_SCHEDULER")
-    if s not in _SCHEDULERS:
-        raise ValueError(f"SCTP_STREAM_SCHEDULER: unknown scheduler {scheduler!r} "
-                         f"(SCTP_SS_FCFS=0, PRIO=1, RR=2, FC=3, WFQ=4)")
+cdef class _Simple:
+    """What the generated accessors of one simple option need, in C fields."""
+    cdef int number
+    cdef _Kind kind
+    cdef str NAME
+    cdef long long lo, hi
+    cdef dict members          # enum value -> member, or None
+    cdef str what              # what a value of the enum is called in messages ("scheduler")
+    cdef str choices           # "FCFS=0, PRIO=1, ..."
+    cdef uint32_t mask         # allowed flag bits, 0: any value in lo..hi
+    cdef str bits              # the flags' names, for the message
+    cdef tuple newer           # enum values older kernels refuse with EINVAL
+
+
+cdef object _read(_Simple o, object sock, object assoc_id):
+    cdef object v
+    if o.kind == K_BOOL:
+        return _get_int(sock, o.number, o.NAME) != 0
+    if o.kind == K_INT:
+        v = _get_int(sock, o.number, o.NAME)
+    elif o.kind == K_U32:
+        v = _get_u32(sock, o.number, o.NAME)
+    else:
+        v = _get_av(sock, o.number, assoc_id, o.NAME)
+        if o.kind == K_AV_BOOL:
+            return v != 0
+    return v if o.members is None else _as_enum(o.members, v)
+
+
+cdef int _write(_Simple o, object sock, object value, object assoc_id) except -1:
+    cdef long long v
+    if o.kind == K_BOOL or o.kind == K_AV_BOOL:
+        v = as_bool(value, o.NAME)
+    else:
+        v = as_int(value, o.NAME, o.lo, o.hi)
+        if o.members is not None and v not in o.members:
+            raise ValueError(f"{o.NAME}: unknown {o.what} {value!r} ({o.choices})")
+        if o.mask and v & ~(<long long>o.mask):
+            raise ValueError(f"{o.NAME}: flags may only combine {o.bits}, got {v:#x}")
+    if o.kind == K_BOOL or o.kind == K_INT:
+        return _set_int(sock, o.number, <int>v, o.NAME)
+    if o.kind == K_U32:
+        return _set_u32(sock, o.number, <uint32_t>v, o.NAME)
     try:
-        _set_av(sock, SCTP_STREAM_SCHEDULER, s, assoc_id, "SCTP_STREAM_SCHEDULER")
+        return _set_av(sock, o.number, <uint32_t>v, assoc_id, o.NAME)
     except OSError as e:
-        # the kernel checks "value > SCTP_SS_MAX" first: for a valid RFC 8260 scheduler,
-        # EINVAL means this kernel's SCTP_SS_MAX is lower
-        if e.errno == EINVAL and s > _C.SCTP_SS_RR:
-            raise UnsupportedOption(EINVAL, f"setsockopt(SCTP_STREAM_SCHEDULER): this kernel has no "
-                                            f"{_SCHEDULERS[s]} stream scheduler", "SCTP_STREAM_SCHEDULER") from None
+        # the kernel checks "value > its maximum" first: for a value a newer kernel
+        # knows, EINVAL means this kernel's maximum is lower
+        if e.errno == EINVAL and v in o.newer:
+            raise UnsupportedOption(EINVAL, f"setsockopt({o.NAME}): this kernel has no "
+                                            f"{o.members[v].name} {o.what}", o.NAME) from None
         raise
 
+
+_ASSOC_GET_NOTE = ("  *assoc_id*: an association of a one-to-many socket, or 0 for the endpoint "
+                   "default (one-to-one sockets ignore it).")
+_NEGOTIATED_GET = ("  On an association this is what was negotiated with the peer; with assoc_id=0 on a "
+                   "one-to-many socket, the endpoint default.")
+_NEGOTIATED_SET = "  Set it before connecting: it is announced in INIT/INIT-ACK."
+
+
+def _accessors(_Simple o, bint assoc, bint writable):
+    """The getter and setter (None if read-only) of a simple option."""
+    def get_assoc(sock, assoc_id=0):
+        return _read(o, sock, assoc_id)
+
+    def set_assoc(sock, value, assoc_id=0):
+        _write(o, sock, value, assoc_id)
+
+    def get_plain(sock):
+        return _read(o, sock, 0)
+
+    def set_plain(sock, value):
+        _write(o, sock, value, 0)
+
+    if assoc:
+        return get_assoc, (set_assoc if writable else None)
+    return get_plain, (set_plain if writable else None)
+
+
+def _simple(str name, int number, str kind, str get_doc, str set_doc=None, str fn=None,
+            long long lo=0, long long hi=0xFFFFFFFF, object enum=None, uint32_t mask=0, tuple bits=(),
+            tuple newer=()):
+    """A table row for a simple option, with its generated accessors (get_<fn>, set_<fn>;
+    no setter without *set_doc*)."""
+    cdef _Simple o = _Simple()
+    cdef bint assoc = kind in (ASSOC_VALUE, ASSOC_BOOL)
+    o.number, o.kind, o.NAME = number, <_Kind>_KIND_CODES[kind], "SCTP_" + name.upper()
+    o.lo, o.hi, o.mask, o.bits, o.newer = lo, hi, mask, ", ".join(bits), newer
+    o.members = None if enum is None else _members(enum)
+    if enum is not None:
+        o.what = enum.__name__.lower()
+        o.choices = ", ".join(f"{m.name}={m.value}" for m in enum)
+    getter, setter = _accessors(o, assoc, set_doc is not None)
+    fn = fn or name
+    getter.__name__ = getter.__qualname__ = f"get_{fn}"
+    # the signature line first, as Cython's embedsignature writes it for the other functions
+    aid = ", assoc_id=0" if assoc else ""
+    getter.__doc__ = f"get_{fn}(sock{aid})\n\n{o.NAME}: {get_doc}" + (
+        _NEGOTIATED_GET if kind == ASSOC_BOOL else _ASSOC_GET_NOTE if assoc else "")
+    if setter is not None:
+        setter.__name__ = setter.__qualname__ = f"set_{fn}"
+        setter.__doc__ = f"set_{fn}(sock, value{aid})\n\n{o.NAME}: {set_doc}" + (
+            _NEGOTIATED_SET if kind == ASSOC_BOOL else "")
+    result = bool if kind in (BOOL, ASSOC_BOOL) else int if enum is None else enum
+    return Option(name, number, SOL_SCTP, kind, assoc, getter, setter, result, None, f"{o.NAME}: {get_doc}")
+
+
+# ---- options with a structure of their own (hand-written accessors) ---------------
+
+# stream schedulers (RFC 8260)
 
 def get_stream_value(sock, stream, assoc_id=0):
     """SCTP_STREAM_SCHEDULER_VALUE: the scheduler's per-stream value (PRIO: priority, lower first)."""
@@ -518,7 +442,7 @@ def get_stream_value(sock, stream, assoc_id=0):
     cdef socklen_t l = sizeof(v)
     memset(&v, 0, sizeof(v))
     v.assoc_id = _aid(assoc_id, "SCTP_STREAM_SCHEDULER_VALUE")
-    v.stream_id = _u16(stream, "SCTP_STREAM_SCHEDULER_VALUE: stream")
+    v.stream_id = as_u16(stream, "SCTP_STREAM_SCHEDULER_VALUE: stream")
     sockopt_get(sock, SCTP_STREAM_SCHEDULER_VALUE, &v, &l, "SCTP_STREAM_SCHEDULER_VALUE")
     return v.stream_value
 
@@ -532,15 +456,11 @@ def set_stream_value(sock, stream, value, assoc_id=0):
     cdef sctp_stream_value v
     memset(&v, 0, sizeof(v))
     v.assoc_id = _aid(assoc_id, "SCTP_STREAM_SCHEDULER_VALUE")
-    v.stream_id = _u16(stream, "SCTP_STREAM_SCHEDULER_VALUE: stream")
-    v.stream_value = _u16(value, "SCTP_STREAM_SCHEDULER_VALUE: value")
+    v.stream_id = as_u16(stream, "SCTP_STREAM_SCHEDULER_VALUE: stream")
+    v.stream_value = as_u16(value, "SCTP_STREAM_SCHEDULER_VALUE: value")
     sockopt_set(sock, SCTP_STREAM_SCHEDULER_VALUE, &v, sizeof(v), "SCTP_STREAM_SCHEDULER_VALUE")
 
-
-set_stream_priority = set_stream_value
-
-
-# ---- structured options -----------------------------------------------------
+# INIT, RTO, association and path parameters, defaults for sending
 
 def get_initmsg(sock):
     """SCTP_INITMSG: what this socket asks for in the INIT of future associations."""
@@ -556,10 +476,10 @@ def set_initmsg(sock, ostreams=0, instreams=0, max_attempts=0, max_init_timeout=
     maximum INIT retransmission timeout (ms) for future associations.  0 leaves a field unchanged."""
     cdef sctp_initmsg m
     memset(&m, 0, sizeof(m))
-    m.sinit_num_ostreams = _u16(ostreams or 0, "SCTP_INITMSG: ostreams")
-    m.sinit_max_instreams = _u16(instreams or 0, "SCTP_INITMSG: instreams")
-    m.sinit_max_attempts = _u16(max_attempts or 0, "SCTP_INITMSG: max_attempts")
-    m.sinit_max_init_timeo = _u16(max_init_timeout or 0, "SCTP_INITMSG: max_init_timeout")
+    m.sinit_num_ostreams = as_u16(ostreams or 0, "SCTP_INITMSG: ostreams")
+    m.sinit_max_instreams = as_u16(instreams or 0, "SCTP_INITMSG: instreams")
+    m.sinit_max_attempts = as_u16(max_attempts or 0, "SCTP_INITMSG: max_attempts")
+    m.sinit_max_init_timeo = as_u16(max_init_timeout or 0, "SCTP_INITMSG: max_init_timeout")
     sockopt_set(sock, SCTP_INITMSG, &m, sizeof(m), "SCTP_INITMSG")
 
 
@@ -578,9 +498,9 @@ def set_rtoinfo(sock, initial=0, max=0, min=0, assoc_id=0):
     cdef sctp_rtoinfo r
     memset(&r, 0, sizeof(r))
     r.srto_assoc_id = _aid(assoc_id, "SCTP_RTOINFO")
-    r.srto_initial = _u32(initial or 0, "SCTP_RTOINFO: initial")
-    r.srto_max = _u32(max or 0, "SCTP_RTOINFO: max")
-    r.srto_min = _u32(min or 0, "SCTP_RTOINFO: min")
+    r.srto_initial = as_u32(initial or 0, "SCTP_RTOINFO: initial")
+    r.srto_max = as_u32(max or 0, "SCTP_RTOINFO: max")
+    r.srto_min = as_u32(min or 0, "SCTP_RTOINFO: min")
     if r.srto_min and r.srto_max and r.srto_min > r.srto_max:
         raise ValueError(f"SCTP_RTOINFO: min ({min}) is greater than max ({max})")
     sockopt_set(sock, SCTP_RTOINFO, &r, sizeof(r), "SCTP_RTOINFO")
@@ -603,8 +523,8 @@ def set_associnfo(sock, max_retrans=0, cookie_life=0, assoc_id=0):
     cdef sctp_assocparams a
     memset(&a, 0, sizeof(a))
     a.sasoc_assoc_id = _aid(assoc_id, "SCTP_ASSOCINFO")
-    a.sasoc_asocmaxrxt = _u16(max_retrans or 0, "SCTP_ASSOCINFO: max_retrans")
-    a.sasoc_cookie_life = _u32(cookie_life or 0, "SCTP_ASSOCINFO: cookie_life")
+    a.sasoc_asocmaxrxt = as_u16(max_retrans or 0, "SCTP_ASSOCINFO: max_retrans")
+    a.sasoc_cookie_life = as_u32(cookie_life or 0, "SCTP_ASSOCINFO: cookie_life")
     sockopt_set(sock, SCTP_ASSOCINFO, &a, sizeof(a), "SCTP_ASSOCINFO")
 
 
@@ -640,33 +560,34 @@ def set_peer_addr_params(sock, address=None, assoc_id=0, hbinterval=None, pathma
     # RFC 6458 8.1.12: the kernel ignores spp_hbinterval / spp_sackdelay unless the
     # matching *_ENABLE flag comes with them, so giving a value turns the feature on
     if hbinterval is not None:
-        p.spp_hbinterval = _u32(hbinterval, "SCTP_PEER_ADDR_PARAMS: hbinterval")
+        p.spp_hbinterval = as_u32(hbinterval, "SCTP_PEER_ADDR_PARAMS: hbinterval")
         if p.spp_hbinterval == 0:
             flags |= SPP_HB_TIME_IS_ZERO
         if hb_enable is not None and not hb_enable:
             raise ValueError("SCTP_PEER_ADDR_PARAMS: hbinterval given with hb_enable=False")
         hb_enable = True
     if pathmaxrxt is not None:
-        p.spp_pathmaxrxt = _u16(pathmaxrxt, "SCTP_PEER_ADDR_PARAMS: pathmaxrxt")
+        p.spp_pathmaxrxt = as_u16(pathmaxrxt, "SCTP_PEER_ADDR_PARAMS: pathmaxrxt")
         if p.spp_pathmaxrxt == 0:
             raise ValueError("SCTP_PEER_ADDR_PARAMS: pathmaxrxt must be >= 1")
     if pathmtu is not None:
-        p.spp_pathmtu = <uint32_t>_int(pathmtu, "SCTP_PEER_ADDR_PARAMS: pathmtu", 512, 65535)
+        p.spp_pathmtu = <uint32_t>as_int(pathmtu, "SCTP_PEER_ADDR_PARAMS: pathmtu", 512, 65535)
         if pmtud_enable:
             raise ValueError("SCTP_PEER_ADDR_PARAMS: a fixed pathmtu needs PMTU discovery off (pmtud_enable=False)")
         pmtud_enable = False
     if sackdelay is not None:
-        p.spp_sackdelay = <uint32_t>_int(sackdelay, "SCTP_PEER_ADDR_PARAMS: sackdelay", 1, 500)
+        p.spp_sackdelay = <uint32_t>as_int(sackdelay, "SCTP_PEER_ADDR_PARAMS: sackdelay", 1, 500)
         if sackdelay_enable is not None and not sackdelay_enable:
             raise ValueError("SCTP_PEER_ADDR_PARAMS: sackdelay given with sackdelay_enable=False")
         sackdelay_enable = True
     if hb_enable is not None:
-        flags |= SPP_HB_ENABLE if _bool(hb_enable, "hb_enable") else SPP_HB_DISABLE
+        flags |= SPP_HB_ENABLE if as_bool(hb_enable, "SCTP_PEER_ADDR_PARAMS: hb_enable") else SPP_HB_DISABLE
     if pmtud_enable is not None:
-        flags |= SPP_PMTUD_ENABLE if _bool(pmtud_enable, "pmtud_enable") else SPP_PMTUD_DISABLE
+        flags |= SPP_PMTUD_ENABLE if as_bool(pmtud_enable, "SCTP_PEER_ADDR_PARAMS: pmtud_enable") else SPP_PMTUD_DISABLE
     if sackdelay_enable is not None:
-        flags |= SPP_SACKDELAY_ENABLE if _bool(sackdelay_enable, "sackdelay_enable") else SPP_SACKDELAY_DISABLE
-    if _bool(hb_demand, "hb_demand"):
+        flags |= (SPP_SACKDELAY_ENABLE if as_bool(sackdelay_enable, "SCTP_PEER_ADDR_PARAMS: sackdelay_enable")
+                  else SPP_SACKDELAY_DISABLE)
+    if as_bool(hb_demand, "SCTP_PEER_ADDR_PARAMS: hb_demand"):
         if address is None:
             raise ValueError("SCTP_PEER_ADDR_PARAMS: hb_demand needs a peer address")
         flags |= SPP_HB_DEMAND
@@ -675,7 +596,7 @@ def set_peer_addr_params(sock, address=None, assoc_id=0, hbinterval=None, pathma
 
 
 cdef object _paddrinfo(sctp_paddrinfo *pi):
-    return PeerAddrInfo(_addr_out(<void *>&pi.spinfo_address), pi.spinfo_state, pi.spinfo_cwnd,
+    return PeerAddrInfo(_addr_out(<void *>&pi.spinfo_address), _as_enum(_PATH_STATES, pi.spinfo_state), pi.spinfo_cwnd,
                         pi.spinfo_srtt, pi.spinfo_rto, pi.spinfo_mtu)
 
 
@@ -720,12 +641,12 @@ def set_paddr_thresholds(sock, address=None, pathmaxrxt=0, pathpfthld=0, pathcpt
     memset(&t, 0, sizeof(t))
     t.spt_assoc_id = _aid(assoc_id, "SCTP_PEER_ADDR_THLDS")
     _addr_in(address, <void *>&t.spt_address, "SCTP_PEER_ADDR_THLDS")
-    t.spt_pathmaxrxt = _u16(pathmaxrxt or 0, "SCTP_PEER_ADDR_THLDS: pathmaxrxt")
-    t.spt_pathpfthld = _u16(pathpfthld or 0, "SCTP_PEER_ADDR_THLDS: pathpfthld")
+    t.spt_pathmaxrxt = as_u16(pathmaxrxt or 0, "SCTP_PEER_ADDR_THLDS: pathmaxrxt")
+    t.spt_pathpfthld = as_u16(pathpfthld or 0, "SCTP_PEER_ADDR_THLDS: pathpfthld")
     if pathcpthld is None:
         sockopt_set(sock, SCTP_PEER_ADDR_THLDS, &t, sizeof(sctp_paddrthlds), "SCTP_PEER_ADDR_THLDS")
         return
-    t.spt_pathcpthld = _u16(pathcpthld, "SCTP_PEER_ADDR_THLDS: pathcpthld")
+    t.spt_pathcpthld = as_u16(pathcpthld, "SCTP_PEER_ADDR_THLDS: pathcpthld")
     if t.spt_pathpfthld > t.spt_pathcpthld:
         raise ValueError(f"SCTP_PEER_ADDR_THLDS: pathpfthld ({pathpfthld}) above pathcpthld ({pathcpthld})")
     sockopt_set(sock, SCTP_PEER_ADDR_THLDS_V2, &t, sizeof(t), "SCTP_PEER_ADDR_THLDS_V2")
@@ -738,8 +659,9 @@ def get_status(sock, assoc_id=0):
     memset(&s, 0, sizeof(s))
     s.sstat_assoc_id = _aid(assoc_id, "SCTP_STATUS")
     sockopt_get(sock, SCTP_STATUS, &s, &l, "SCTP_STATUS")
-    return Status(s.sstat_assoc_id, s.sstat_state, s.sstat_rwnd, s.sstat_unackdata, s.sstat_penddata,
-                  s.sstat_instrms, s.sstat_outstrms, s.sstat_fragmentation_point, _paddrinfo(&s.sstat_primary))
+    return Status(s.sstat_assoc_id, _as_enum(_ASSOC_STATES, s.sstat_state), s.sstat_rwnd, s.sstat_unackdata,
+                  s.sstat_penddata, s.sstat_instrms, s.sstat_outstrms, s.sstat_fragmentation_point,
+                  _paddrinfo(&s.sstat_primary))
 
 
 def get_primary(sock, assoc_id=0):
@@ -791,13 +713,13 @@ def set_delayed_sack(sock, delay=0, freq=0, assoc_id=0):
     cdef sctp_sack_info s
     memset(&s, 0, sizeof(s))
     s.sack_assoc_id = _aid(assoc_id, "SCTP_DELAYED_SACK")
-    s.sack_delay = <uint32_t>_int(delay or 0, "SCTP_DELAYED_SACK: delay", 0, 500)
-    s.sack_freq = _u32(freq or 0, "SCTP_DELAYED_SACK: freq")
+    s.sack_delay = <uint32_t>as_int(delay or 0, "SCTP_DELAYED_SACK: delay", 0, 500)
+    s.sack_freq = as_u32(freq or 0, "SCTP_DELAYED_SACK: freq")
     sockopt_set(sock, SCTP_DELAYED_SACK, &s, sizeof(s), "SCTP_DELAYED_SACK")
 
 
 cdef uint16_t _send_flags(object flags, str name) except? 0xFFFF:
-    cdef uint16_t f = _u16(flags or 0, f"{name}: flags")
+    cdef uint16_t f = as_u16(flags or 0, f"{name}: flags")
     if f & ~(<uint16_t>(SCTP_UNORDERED | SCTP_ADDR_OVER | SCTP_ABORT | SCTP_EOF)):
         raise ValueError(f"{name}: flags may only combine SCTP_UNORDERED, SCTP_ADDR_OVER, SCTP_ABORT and "
                          f"SCTP_EOF, got {flags:#x}")
@@ -812,7 +734,7 @@ def get_default_sndinfo(sock, assoc_id=0):
     memset(&s, 0, sizeof(s))
     s.snd_assoc_id = _aid(assoc_id, "SCTP_DEFAULT_SNDINFO")
     sockopt_get(sock, SCTP_DEFAULT_SNDINFO, &s, &l, "SCTP_DEFAULT_SNDINFO")
-    return SndInfo(s.snd_sid, s.snd_flags, ntohl(s.snd_ppid), s.snd_context)
+    return DefaultSndInfo(s.snd_sid, s.snd_flags, ntohl(s.snd_ppid), s.snd_context)
 
 
 def set_default_sndinfo(sock, stream=0, flags=0, ppid=0, context=0, assoc_id=0):
@@ -820,10 +742,10 @@ def set_default_sndinfo(sock, stream=0, flags=0, ppid=0, context=0, assoc_id=0):
     cdef sctp_sndinfo s
     memset(&s, 0, sizeof(s))
     s.snd_assoc_id = _aid(assoc_id, "SCTP_DEFAULT_SNDINFO")
-    s.snd_sid = _u16(stream, "SCTP_DEFAULT_SNDINFO: stream")
+    s.snd_sid = as_u16(stream, "SCTP_DEFAULT_SNDINFO: stream")
     s.snd_flags = _send_flags(flags, "SCTP_DEFAULT_SNDINFO")
-    s.snd_ppid = htonl(_u32(ppid, "SCTP_DEFAULT_SNDINFO: ppid"))   # the kernel copies it to the wire as is
-    s.snd_context = _u32(context, "SCTP_DEFAULT_SNDINFO: context")
+    s.snd_ppid = htonl(as_u32(ppid, "SCTP_DEFAULT_SNDINFO: ppid"))   # the kernel copies it to the wire as is
+    s.snd_context = as_u32(context, "SCTP_DEFAULT_SNDINFO: context")
     sockopt_set(sock, SCTP_DEFAULT_SNDINFO, &s, sizeof(s), "SCTP_DEFAULT_SNDINFO")
 
 
@@ -844,15 +766,12 @@ def set_default_send_param(sock, stream=0, flags=0, ppid=0, context=0, timetoliv
     cdef sctp_sndrcvinfo s
     memset(&s, 0, sizeof(s))
     s.sinfo_assoc_id = _aid(assoc_id, "SCTP_DEFAULT_SEND_PARAM")
-    s.sinfo_stream = _u16(stream, "SCTP_DEFAULT_SEND_PARAM: stream")
+    s.sinfo_stream = as_u16(stream, "SCTP_DEFAULT_SEND_PARAM: stream")
     s.sinfo_flags = _send_flags(flags, "SCTP_DEFAULT_SEND_PARAM")
-    s.sinfo_ppid = htonl(_u32(ppid, "SCTP_DEFAULT_SEND_PARAM: ppid"))
-    s.sinfo_context = _u32(context, "SCTP_DEFAULT_SEND_PARAM: context")
-    s.sinfo_timetolive = _u32(timetolive, "SCTP_DEFAULT_SEND_PARAM: timetolive")
+    s.sinfo_ppid = htonl(as_u32(ppid, "SCTP_DEFAULT_SEND_PARAM: ppid"))
+    s.sinfo_context = as_u32(context, "SCTP_DEFAULT_SEND_PARAM: context")
+    s.sinfo_timetolive = as_u32(timetolive, "SCTP_DEFAULT_SEND_PARAM: timetolive")
     sockopt_set(sock, SCTP_DEFAULT_SEND_PARAM, &s, sizeof(s), "SCTP_DEFAULT_SEND_PARAM")
-
-
-_PR_POLICIES = (_C.SCTP_PR_SCTP_NONE, _C.SCTP_PR_SCTP_TTL, _C.SCTP_PR_SCTP_RTX, _C.SCTP_PR_SCTP_PRIO)
 
 
 def get_default_prinfo(sock, assoc_id=0):
@@ -862,7 +781,7 @@ def get_default_prinfo(sock, assoc_id=0):
     memset(&p, 0, sizeof(p))
     p.pr_assoc_id = _aid(assoc_id, "SCTP_DEFAULT_PRINFO")
     sockopt_get(sock, SCTP_DEFAULT_PRINFO, &p, &l, "SCTP_DEFAULT_PRINFO")
-    return PrInfo(p.pr_policy, p.pr_value)
+    return DefaultPrInfo(_as_enum(_PR_POLICIES, p.pr_policy), p.pr_value)
 
 
 def set_default_prinfo(sock, policy, value=0, assoc_id=0):
@@ -871,19 +790,20 @@ def set_default_prinfo(sock, policy, value=0, assoc_id=0):
     cdef sctp_default_prinfo p
     memset(&p, 0, sizeof(p))
     p.pr_assoc_id = _aid(assoc_id, "SCTP_DEFAULT_PRINFO")
-    p.pr_policy = _u16(policy, "SCTP_DEFAULT_PRINFO: policy")
-    if policy not in _PR_POLICIES:
-        raise ValueError(f"SCTP_DEFAULT_PRINFO: policy must be SCTP_PR_SCTP_NONE, TTL, RTX or PRIO, got {policy:#x}")
-    p.pr_value = _u32(value, "SCTP_DEFAULT_PRINFO: value")
+    p.pr_policy = as_u16(policy, "SCTP_DEFAULT_PRINFO: policy")
+    if p.pr_policy not in _PR_POLICIES:
+        raise ValueError(f"SCTP_DEFAULT_PRINFO: policy must be a PrPolicy (NONE, TTL, RTX or PRIO), "
+                         f"got {p.pr_policy:#x}")
+    p.pr_value = as_u32(value, "SCTP_DEFAULT_PRINFO: value")
     sockopt_set(sock, SCTP_DEFAULT_PRINFO, &p, sizeof(p), "SCTP_DEFAULT_PRINFO")
 
 
 cdef object _prstatus(object sock, int opt, str name, int stream, object policy, object assoc_id):
     cdef sctp_prstatus s
     cdef socklen_t l = sizeof(s)
-    cdef uint16_t pol = _u16(policy, f"{name}: policy")
-    if policy not in _PR_POLICIES[1:] and policy != _C.SCTP_PR_SCTP_ALL:
-        raise ValueError(f"{name}: policy must be SCTP_PR_SCTP_TTL, RTX, PRIO or SCTP_PR_SCTP_ALL, got {policy:#x}")
+    cdef uint16_t pol = as_u16(policy, f"{name}: policy")
+    if pol != CSCTP_PR_SCTP_ALL and (pol == PrPolicy.NONE or pol not in _PR_POLICIES):
+        raise ValueError(f"{name}: policy must be PrPolicy.TTL, RTX, PRIO or SCTP_PR_SCTP_ALL, got {pol:#x}")
     memset(&s, 0, sizeof(s))
     s.sprstat_assoc_id = _aid(assoc_id, name)
     s.sprstat_sid = <uint16_t>stream
@@ -900,7 +820,7 @@ def get_pr_assoc_status(sock, policy=_C.SCTP_PR_SCTP_ALL, assoc_id=0):
 def get_pr_stream_status(sock, stream, policy=_C.SCTP_PR_SCTP_ALL, assoc_id=0):
     """SCTP_PR_STREAM_STATUS: messages of one outgoing stream abandoned under *policy*."""
     return _prstatus(sock, SCTP_PR_STREAM_STATUS, "SCTP_PR_STREAM_STATUS",
-                     _u16(stream, "SCTP_PR_STREAM_STATUS: stream"), policy, assoc_id)
+                     as_u16(stream, "SCTP_PR_STREAM_STATUS: stream"), policy, assoc_id)
 
 
 # ---- stream reconfiguration (RFC 6525) --------------------------------------
@@ -911,14 +831,14 @@ def reset_streams(sock, streams=(), incoming=False, outgoing=True, assoc_id=0):
     Needs RE-CONFIG negotiated and SCTP_ENABLE_RESET_STREAM_REQ enabled (else
     UnsupportedOption); EAGAIN (BlockingIOError) while data is queued on the streams.
     """
-    cdef list ids = [_u16(s, "SCTP_RESET_STREAMS: stream") for s in streams]
+    cdef list ids = [as_u16(s, "SCTP_RESET_STREAMS: stream") for s in streams]
     cdef Py_ssize_t n = len(ids), i
     cdef size_t size
     cdef sctp_reset_streams *rs
     cdef uint16_t fl = 0
-    if _bool(incoming, "SCTP_RESET_STREAMS: incoming"):
+    if as_bool(incoming, "SCTP_RESET_STREAMS: incoming"):
         fl |= SCTP_STREAM_RESET_INCOMING
-    if _bool(outgoing, "SCTP_RESET_STREAMS: outgoing"):
+    if as_bool(outgoing, "SCTP_RESET_STREAMS: outgoing"):
         fl |= SCTP_STREAM_RESET_OUTGOING
     if not fl:
         raise ValueError("SCTP_RESET_STREAMS: choose incoming and/or outgoing")
@@ -952,8 +872,8 @@ def add_streams(sock, instreams=0, outstreams=0, assoc_id=0):
     cdef sctp_add_streams a
     memset(&a, 0, sizeof(a))
     a.sas_assoc_id = _aid(assoc_id, "SCTP_ADD_STREAMS")
-    a.sas_instrms = _u16(instreams, "SCTP_ADD_STREAMS: instreams")
-    a.sas_outstrms = _u16(outstreams, "SCTP_ADD_STREAMS: outstreams")
+    a.sas_instrms = as_u16(instreams, "SCTP_ADD_STREAMS: instreams")
+    a.sas_outstrms = as_u16(outstreams, "SCTP_ADD_STREAMS: outstreams")
     if not a.sas_instrms and not a.sas_outstrms:
         raise ValueError("SCTP_ADD_STREAMS: add at least one incoming or outgoing stream")
     sockopt_set(sock, SCTP_ADD_STREAMS, &a, sizeof(a), "SCTP_ADD_STREAMS")
@@ -964,14 +884,14 @@ def add_streams(sock, instreams=0, outstreams=0, assoc_id=0):
 def add_auth_chunk(sock, chunk_type):
     """SCTP_AUTH_CHUNK: require chunks of *chunk_type* (e.g. 0 DATA) to be authenticated."""
     cdef sctp_authchunk c
-    c.sauth_chunk = <uint8_t>_int(chunk_type, "SCTP_AUTH_CHUNK: chunk_type", 0, 255)
+    c.sauth_chunk = <uint8_t>as_int(chunk_type, "SCTP_AUTH_CHUNK: chunk_type", 0, 255)
     sockopt_set(sock, SCTP_AUTH_CHUNK, &c, sizeof(c), "SCTP_AUTH_CHUNK")
 
 
 def set_auth_key(sock, keynumber, key, assoc_id=0):
     """SCTP_AUTH_KEY: install shared *key* (bytes) under *keynumber*."""
     cdef Py_buffer view
-    cdef uint16_t num = _u16(keynumber, "SCTP_AUTH_KEY: keynumber")
+    cdef uint16_t num = as_u16(keynumber, "SCTP_AUTH_KEY: keynumber")
     cdef sctp_assoc_t aid = _aid(assoc_id, "SCTP_AUTH_KEY")
     cdef size_t size
     cdef sctp_authkey *k
@@ -1007,7 +927,7 @@ cdef int _keyid(object sock, int opt, str name, object keynumber, object assoc_i
     cdef sctp_authkeyid k
     memset(&k, 0, sizeof(k))
     k.scact_assoc_id = _aid(assoc_id, name)
-    k.scact_keynumber = _u16(keynumber, f"{name}: keynumber")
+    k.scact_keynumber = as_u16(keynumber, f"{name}: keynumber")
     return sockopt_set(sock, opt, &k, sizeof(k), name)
 
 
@@ -1060,7 +980,7 @@ def set_hmac_ident(sock, idents):
     """SCTP_HMAC_IDENT: offer these HMAC algorithms, most preferred first.  RFC 4895 makes
     SHA-1 mandatory, so the list must contain SCTP_AUTH_HMAC_ID_SHA1 (the kernel refuses it
     otherwise)."""
-    cdef list ids = [_u16(i, "SCTP_HMAC_IDENT: ident") for i in idents]
+    cdef list ids = [as_u16(i, "SCTP_HMAC_IDENT: ident") for i in idents]
     cdef Py_ssize_t n = len(ids), i
     cdef size_t size
     cdef sctp_hmacalgo *h
@@ -1113,14 +1033,6 @@ def get_local_auth_chunks(sock, assoc_id=0):
 
 # ---- associations of a one-to-many socket -------------------------------------
 
-def get_assoc_number(sock):
-    """SCTP_GET_ASSOC_NUMBER (one-to-many): how many associations the socket has."""
-    cdef uint32_t n = 0
-    cdef socklen_t l = sizeof(n)
-    sockopt_get(sock, SCTP_GET_ASSOC_NUMBER, &n, &l, "SCTP_GET_ASSOC_NUMBER")
-    return n
-
-
 def get_assoc_ids(sock):
     """SCTP_GET_ASSOC_ID_LIST (one-to-many): the ids of the socket's associations."""
     cdef size_t size
@@ -1128,7 +1040,7 @@ def get_assoc_ids(sock):
     cdef sctp_assoc_ids *ids
     cdef uint32_t i, n, room
     for attempt in range(8):        # the list may grow between the count and the fetch
-        room = get_assoc_number(sock) + 16
+        room = _get_u32(sock, SCTP_GET_ASSOC_NUMBER, "SCTP_GET_ASSOC_NUMBER") + 16
         size = sizeof(sctp_assoc_ids) + room * sizeof(sctp_assoc_t)
         l = <socklen_t>size
         ids = <sctp_assoc_ids *>PyMem_Malloc(size)
@@ -1169,37 +1081,28 @@ def get_assoc_stats(sock, assoc_id=0):
 
 # ---- raw access -------------------------------------------------------------
 
-_OPTION_NAMES = {getattr(_C, n): n for n in (
-    "SCTP_RTOINFO", "SCTP_ASSOCINFO", "SCTP_INITMSG", "SCTP_NODELAY", "SCTP_AUTOCLOSE",
-    "SCTP_SET_PEER_PRIMARY_ADDR", "SCTP_PRIMARY_ADDR", "SCTP_ADAPTATION_LAYER", "SCTP_DISABLE_FRAGMENTS",
-    "SCTP_PEER_ADDR_PARAMS", "SCTP_DEFAULT_SEND_PARAM", "SCTP_EVENTS", "SCTP_I_WANT_MAPPED_V4_ADDR",
-    "SCTP_MAXSEG", "SCTP_STATUS", "SCTP_GET_PEER_ADDR_INFO", "SCTP_DELAYED_SACK", "SCTP_CONTEXT",
-    "SCTP_FRAGMENT_INTERLEAVE", "SCTP_PARTIAL_DELIVERY_POINT", "SCTP_MAX_BURST", "SCTP_AUTH_CHUNK",
-    "SCTP_HMAC_IDENT", "SCTP_AUTH_KEY", "SCTP_AUTH_ACTIVE_KEY", "SCTP_AUTH_DELETE_KEY",
-    "SCTP_PEER_AUTH_CHUNKS", "SCTP_LOCAL_AUTH_CHUNKS", "SCTP_GET_ASSOC_NUMBER", "SCTP_GET_ASSOC_ID_LIST",
-    "SCTP_AUTO_ASCONF", "SCTP_PEER_ADDR_THLDS", "SCTP_RECVRCVINFO", "SCTP_RECVNXTINFO",
-    "SCTP_DEFAULT_SNDINFO", "SCTP_AUTH_DEACTIVATE_KEY", "SCTP_REUSE_PORT", "SCTP_PEER_ADDR_THLDS_V2",
-    "SCTP_GET_ASSOC_STATS", "SCTP_PR_SUPPORTED", "SCTP_DEFAULT_PRINFO", "SCTP_PR_ASSOC_STATUS",
-    "SCTP_PR_STREAM_STATUS", "SCTP_RECONFIG_SUPPORTED", "SCTP_ENABLE_STREAM_RESET", "SCTP_RESET_STREAMS",
-    "SCTP_RESET_ASSOC", "SCTP_ADD_STREAMS", "SCTP_SOCKOPT_PEELOFF_FLAGS", "SCTP_STREAM_SCHEDULER",
-    "SCTP_STREAM_SCHEDULER_VALUE", "SCTP_INTERLEAVING_SUPPORTED", "SCTP_SENDMSG_CONNECT", "SCTP_EVENT",
-    "SCTP_ASCONF_SUPPORTED", "SCTP_AUTH_SUPPORTED", "SCTP_ECN_SUPPORTED",
-    "SCTP_EXPOSE_POTENTIALLY_FAILED_STATE", "SCTP_REMOTE_UDP_ENCAPS_PORT", "SCTP_PLPMTUD_PROBE_INTERVAL")}
+cdef str _optname(int opt):
+    row = _BY_NUMBER.get(opt)
+    return row.constant if row is not None else f"SCTP option {opt}"
 
 
-cdef str _optname(object opt):
-    return _OPTION_NAMES.get(opt) or f"SCTP option {opt}"
+cdef int _optnum(object opt, str op) except -1:
+    """An option given by number, or by name through the table."""
+    if isinstance(opt, str):
+        return lookup(opt).number
+    return <int>as_int(opt, f"{op}: option", 0, 0x7FFFFFFF)
 
 
 def get_raw(sock, opt, data=4):
-    """Raw getsockopt(SOL_SCTP, *opt*): *data* is the input structure (bytes-like) or the size of
-    the result; returns the bytes the kernel wrote.  Errors are mapped like the typed calls
-    (an option number the kernel does not know raises UnsupportedOption)."""
-    cdef int o = <int>_int(opt, "getsockopt: option", 0, 0x7FFFFFFF)
+    """Raw getsockopt(SOL_SCTP, *opt*) (a number, or a name from TABLE): *data* is the input
+    structure (bytes-like) or the size of the result; returns the bytes the kernel wrote.
+    Errors are mapped like the typed calls (an option number the kernel does not know raises
+    UnsupportedOption)."""
+    cdef int o = _optnum(opt, "getsockopt")
     cdef bytearray buf
     cdef socklen_t l
     if isinstance(data, int) and type(data) is not bool:
-        buf = bytearray(<Py_ssize_t>_int(data, "getsockopt: size", 1, 1 << 20))
+        buf = bytearray(<Py_ssize_t>as_int(data, "getsockopt: size", 1, 1 << 20))
     elif isinstance(data, str):
         raise TypeError("getsockopt: data must be bytes-like or a size, not str")
     else:
@@ -1212,12 +1115,13 @@ def get_raw(sock, opt, data=4):
 
 
 def set_raw(sock, opt, data):
-    """Raw setsockopt(SOL_SCTP, *opt*, *data*): *data* is bytes-like or an int (a C int)."""
-    cdef int o = <int>_int(opt, "setsockopt: option", 0, 0x7FFFFFFF)
+    """Raw setsockopt(SOL_SCTP, *opt*, *data*) (*opt* a number or a name from TABLE): *data* is
+    bytes-like or an int (a C int)."""
+    cdef int o = _optnum(opt, "setsockopt")
     cdef int iv
     cdef Py_buffer view
     if isinstance(data, int):
-        iv = <int>_int(data, "setsockopt: value", -0x80000000, 0x7FFFFFFF) if type(data) is not bool else data
+        iv = <int>as_int(data, "setsockopt: value", -0x80000000, 0x7FFFFFFF) if type(data) is not bool else data
         sockopt_set(sock, o, &iv, sizeof(int), _optname(o))
         return
     if isinstance(data, str):
@@ -1241,7 +1145,7 @@ def opt_info(sock, opt, data, assoc_id=0):
     EVENTS, I_WANT_MAPPED_V4_ADDR, MAXSEG, STATUS, GET_PEER_ADDR_INFO, AUTH_ACTIVE_KEY,
     PEER_AUTH_CHUNKS, LOCAL_AUTH_CHUNKS); others raise UnsupportedOption.
     """
-    cdef int o = <int>_int(opt, "sctp_opt_info: option", 0, 0x7FFFFFFF)
+    cdef int o = _optnum(opt, "sctp_opt_info")
     cdef sctp_assoc_t aid = _aid(assoc_id, "sctp_opt_info")
     cdef bytearray buf
     cdef socklen_t l
@@ -1266,98 +1170,249 @@ def opt_info(sock, opt, data, assoc_id=0):
     return bytes(buf[:l])
 
 
-# ---- by-name dispatch (tools, CLI) --------------------------------------------
-
-# name: (getter, setter, writable fields of a structured value or None for a scalar value)
-_DISPATCH = {
-    "initmsg": (get_initmsg, set_initmsg, ("ostreams", "instreams", "max_attempts", "max_init_timeout")),
-    "rtoinfo": (get_rtoinfo, set_rtoinfo, ("initial", "max", "min")),
-    "associnfo": (get_associnfo, set_associnfo, ("max_retrans", "cookie_life")),
-    "peer_addr_params": (get_peer_addr_params, set_peer_addr_params,
-                         ("address", "hbinterval", "pathmaxrxt", "sackdelay")),
-    "get_peer_addr_info": (get_peer_addr_info, None, None),
-    "peer_addr_info": (get_peer_addr_info, None, None),
-    "peer_addr_thlds": (get_paddr_thresholds, set_paddr_thresholds,
-                        ("address", "pathmaxrxt", "pathpfthld", "pathcpthld")),
-    "status": (get_status, None, None),
-    "primary_addr": (get_primary, set_primary, None),
-    "set_peer_primary_addr": (None, set_peer_primary, None),
-    "nodelay": (get_nodelay, set_nodelay, None),
-    "maxseg": (get_maxseg, set_maxseg, None),
-    "max_burst": (get_max_burst, set_max_burst, None),
-    "autoclose": (get_autoclose, set_autoclose, None),
-    "disable_fragments": (get_disable_fragments, set_disable_fragments, None),
-    "fragment_interleave": (get_fragment_interleave, set_fragment_interleave, None),
-    "partial_delivery_point": (get_partial_delivery_point, set_partial_delivery_point, None),
-    "default_send_param": (get_default_send_param, set_default_send_param,
-                           ("stream", "flags", "ppid", "context", "timetolive")),
-    "default_sndinfo": (get_default_sndinfo, set_default_sndinfo, ("stream", "flags", "ppid", "context")),
-    "default_prinfo": (get_default_prinfo, set_default_prinfo, ("policy", "value")),
-    "context": (get_context, set_context, None),
-    "delayed_sack": (get_delayed_sack, set_delayed_sack, ("delay", "freq")),
-    "adaptation_layer": (get_adaptation_layer, set_adaptation_layer, None),
-    "i_want_mapped_v4_addr": (get_mapped_v4, set_mapped_v4, None),
-    "recvrcvinfo": (get_recvrcvinfo, set_recvrcvinfo, None),
-    "recvnxtinfo": (get_recvnxtinfo, set_recvnxtinfo, None),
-    "pr_supported": (get_pr_supported, set_pr_supported, None),
-    "reconfig_supported": (get_reconfig_supported, set_reconfig_supported, None),
-    "asconf_supported": (get_asconf_supported, set_asconf_supported, None),
-    "auth_supported": (get_auth_supported, set_auth_supported, None),
-    "ecn_supported": (get_ecn_supported, set_ecn_supported, None),
-    "enable_stream_reset": (get_enable_stream_reset, set_enable_stream_reset, None),
-    "reset_streams": (None, reset_streams, None),
-    "reset_assoc": (None, reset_assoc, None),
-    "add_streams": (None, add_streams, ("instreams", "outstreams")),
-    "stream_scheduler": (get_stream_scheduler, set_stream_scheduler, None),
-    "stream_scheduler_value": (get_stream_value, set_stream_value, None),
-    "interleaving_supported": (get_interleaving_supported, set_interleaving_supported, None),
-    "reuse_port": (get_reuse_port, set_reuse_port, None),
-    "auth_chunk": (None, add_auth_chunk, None),
-    "hmac_ident": (get_hmac_ident, set_hmac_ident, None),
-    "auth_key": (None, set_auth_key, None),
-    "auth_active_key": (get_active_key, set_active_key, None),
-    "auth_delete_key": (None, delete_key, None),
-    "auth_deactivate_key": (None, deactivate_key, None),
-    "peer_auth_chunks": (get_peer_auth_chunks, None, None),
-    "local_auth_chunks": (get_local_auth_chunks, None, None),
-    "get_assoc_number": (get_assoc_number, None, None),
-    "get_assoc_id_list": (get_assoc_ids, None, None),
-    "get_assoc_stats": (get_assoc_stats, None, None),
-    "pr_assoc_status": (get_pr_assoc_status, None, None),
-    "pr_stream_status": (get_pr_stream_status, None, None),
-}
-
-OPTIONS = tuple(sorted(_DISPATCH))
 
 
-def _lookup(str name, int which):
-    key = name.lower()
-    if key.startswith("sctp_"):
-        key = key[5:]
-    entry = _DISPATCH.get(key)
-    if entry is None:
-        raise ValueError(f"unknown SCTP option {name!r}; known: {', '.join(OPTIONS)}")
-    if entry[which] is None:
-        raise ValueError(f"SCTP option {name!r} cannot be {'read' if which == 0 else 'set'}")
-    return entry
+# ---- the table ----------------------------------------------------------------
+
+_OptionBase = NamedTuple("_OptionBase", [
+    ("name", str), ("number", int), ("level", int), ("kind", str), ("assoc", bool),
+    ("getter", Optional[Callable[..., object]]), ("setter", Optional[Callable[..., None]]),
+    ("result", Optional[type]), ("fields", Optional[Tuple[str, ...]]), ("doc", str)])
+
+
+class Option(_OptionBase):
+    """One row of ``TABLE``: an SCTP socket option.
+
+    *name* is the kernel's name without ``SCTP_``, lower case (what ``get``/``set`` take);
+    *number* and *level* are what getsockopt/setsockopt take; *kind* is how the value is
+    encoded (``BOOL``, ``INT``, ``U32``, ``ASSOC_VALUE``, ``ASSOC_BOOL``, ``STRUCT`` or
+    ``RAW``); *assoc* is whether the accessors take ``assoc_id=``; *getter*/*setter* are the
+    typed accessors (None where the option cannot be read / written here); *result* is the
+    getter's result type; *fields* are the writable fields of a structured value (what a
+    mapping given to ``set`` may hold).
+    """
+    __slots__ = ()
+
+    @property
+    def constant(self):
+        """The kernel's name of the option, ``SCTP_NODELAY``."""
+        return "SCTP_" + self.name.upper()
+
+
+cdef str _summary(fn):
+    """The first paragraph of *fn*'s docstring, without the signature line Cython embeds."""
+    head, _, rest = fn.__doc__.partition("\n\n")
+    if head.startswith(fn.__name__ + "("):
+        head = rest.partition("\n\n")[0]
+    return " ".join(head.split())
+
+
+def _struct(str name, int number, getter, setter, result, bint assoc=True, tuple fields=None):
+    return Option(name, number, SOL_SCTP, STRUCT, assoc, getter, setter, result, fields,
+                  _summary(getter or setter))
+
+
+def _raw(str name, int number, str where):
+    return Option(name, number, SOL_SCTP, RAW, False, None, None, None, None,
+                  f"SCTP_{name.upper()}: no typed accessor here; {where}")
+
+
+_PEER_ADDR_THLDS_FIELDS = ("address", "pathmaxrxt", "pathpfthld", "pathcpthld")
+_ENABLE_RESET_BITS = ("SCTP_ENABLE_RESET_STREAM_REQ", "SCTP_ENABLE_RESET_ASSOC_REQ", "SCTP_ENABLE_CHANGE_ASSOC_REQ")
+
+TABLE = (
+    _struct("rtoinfo", SCTP_RTOINFO, get_rtoinfo, set_rtoinfo, RtoInfo, fields=("initial", "max", "min")),
+    _struct("associnfo", SCTP_ASSOCINFO, get_associnfo, set_associnfo, AssocParams,
+            fields=("max_retrans", "cookie_life")),
+    _struct("initmsg", SCTP_INITMSG, get_initmsg, set_initmsg, InitMsg, assoc=False,
+            fields=("ostreams", "instreams", "max_attempts", "max_init_timeout")),
+    _simple("nodelay", SCTP_NODELAY, BOOL, "True when Nagle-style bundling delay is off.",
+            "send small messages at once instead of waiting to bundle them."),
+    _simple("autoclose", SCTP_AUTOCLOSE, INT,
+            "idle seconds before a one-to-many association is closed (0: never).",
+            "(one-to-many only) close associations idle for *value* seconds (0: never).  "
+            "The kernel silently caps it at net.sctp.max_autoclose.", hi=0x7FFFFFFF),
+    _struct("set_peer_primary_addr", SCTP_SET_PEER_PRIMARY_ADDR, None, set_peer_primary, None),
+    _struct("primary_addr", SCTP_PRIMARY_ADDR, get_primary, set_primary, tuple),
+    # struct sctp_setadaptation holds one uint32_t
+    _simple("adaptation_layer", SCTP_ADAPTATION_LAYER, U32,
+            "the adaptation indication sent in INIT/INIT-ACK (RFC 5061), host order.",
+            "32-bit adaptation indication announced to peers of future associations."),
+    _simple("disable_fragments", SCTP_DISABLE_FRAGMENTS, BOOL,
+            "True when messages larger than the path MTU fail with EMSGSIZE.",
+            "refuse (EMSGSIZE) to send a message that would need fragmenting."),
+    _struct("peer_addr_params", SCTP_PEER_ADDR_PARAMS, get_peer_addr_params, set_peer_addr_params,
+            PeerAddrParams, fields=("address", "hbinterval", "pathmaxrxt", "sackdelay")),
+    _struct("default_send_param", SCTP_DEFAULT_SEND_PARAM, get_default_send_param, set_default_send_param,
+            DefaultSendParam, fields=("stream", "flags", "ppid", "context", "timetolive")),
+    _raw("events", SCTP_EVENTS, "csctp.subscribe() uses SCTP_EVENT, its successor"),
+    _simple("i_want_mapped_v4_addr", SCTP_I_WANT_MAPPED_V4_ADDR, BOOL,
+            "True when IPv4 peers appear as ::ffff:a.b.c.d on AF_INET6 sockets.",
+            "report IPv4 peers as IPv4-mapped IPv6 addresses (Linux default: on).", fn="mapped_v4"),
+    _simple("maxseg", SCTP_MAXSEG, ASSOC_VALUE,
+            "the user's fragment size limit (endpoint) or, for an association, its current "
+            "fragmentation point in bytes.",
+            "cap DATA chunk payloads at *value* bytes (0: path MTU decides).  The kernel refuses values "
+            "below what a 512-byte MTU allows or above 65535 minus headers (EINVAL)."),
+    _struct("status", SCTP_STATUS, get_status, None, Status),
+    _struct("get_peer_addr_info", SCTP_GET_PEER_ADDR_INFO, get_peer_addr_info, None, PeerAddrInfo),
+    _struct("delayed_sack", SCTP_DELAYED_SACK, get_delayed_sack, set_delayed_sack, SackInfo,
+            fields=("delay", "freq")),
+    _simple("context", SCTP_CONTEXT, ASSOC_VALUE,
+            "the default context reported in RCVINFO (``Message.context``) of received messages.",
+            "32-bit value the kernel puts in rcv_context of every received message."),
+    _simple("fragment_interleave", SCTP_FRAGMENT_INTERLEAVE, INT,
+            "the fragment interleave level (Linux reports 0 or 1).",
+            "0 none, 1 across associations, 2 across streams (RFC 6458 8.1.20).  Linux stores it as "
+            "on/off; it must be on before interleaving_supported (I-DATA) can be enabled.", hi=2),
+    _simple("partial_delivery_point", SCTP_PARTIAL_DELIVERY_POINT, U32,
+            "in bytes (0: only when the receive window forces it).",
+            "start handing a large message up in pieces once *value* bytes of it have arrived.  "
+            "The kernel refuses values above half the receive buffer."),
+    _simple("max_burst", SCTP_MAX_BURST, ASSOC_VALUE,
+            "packets sent at once on a transmission opportunity (0: no limit).",
+            "packets sent at once on a transmission opportunity (0: no limit; FUTURE/CURRENT/ALL accepted)."),
+    _struct("auth_chunk", SCTP_AUTH_CHUNK, None, add_auth_chunk, None, assoc=False),
+    _struct("hmac_ident", SCTP_HMAC_IDENT, get_hmac_ident, set_hmac_ident, list, assoc=False),
+    _struct("auth_key", SCTP_AUTH_KEY, None, set_auth_key, None),
+    _struct("auth_active_key", SCTP_AUTH_ACTIVE_KEY, get_active_key, set_active_key, int),
+    _struct("auth_delete_key", SCTP_AUTH_DELETE_KEY, None, delete_key, None),
+    _struct("peer_auth_chunks", SCTP_PEER_AUTH_CHUNKS, get_peer_auth_chunks, None, list),
+    _struct("local_auth_chunks", SCTP_LOCAL_AUTH_CHUNKS, get_local_auth_chunks, None, list),
+    _simple("get_assoc_number", SCTP_GET_ASSOC_NUMBER, U32,
+            "(one-to-many) how many associations the socket has.", fn="assoc_number"),
+    _struct("get_assoc_id_list", SCTP_GET_ASSOC_ID_LIST, get_assoc_ids, None, list, assoc=False),
+    _raw("auto_asconf", SCTP_AUTO_ASCONF, "use get_raw/set_raw (a C int)"),
+    _struct("peer_addr_thlds", SCTP_PEER_ADDR_THLDS, get_paddr_thresholds, set_paddr_thresholds,
+            PaddrThresholds, fields=_PEER_ADDR_THLDS_FIELDS),
+    _simple("recvrcvinfo", SCTP_RECVRCVINFO, BOOL,
+            "True when each message carries an RCVINFO (stream, SSN, PPID, TSN, assoc id).",
+            "attach RCVINFO to received messages (csctp turns it on for new sockets)."),
+    _simple("recvnxtinfo", SCTP_RECVNXTINFO, BOOL,
+            "True when messages carry NXTINFO about the next queued message.",
+            "attach NXTINFO (``Message.nxt``) when another message is already queued."),
+    _struct("default_sndinfo", SCTP_DEFAULT_SNDINFO, get_default_sndinfo, set_default_sndinfo, DefaultSndInfo,
+            fields=("stream", "flags", "ppid", "context")),
+    _struct("auth_deactivate_key", SCTP_AUTH_DEACTIVATE_KEY, None, deactivate_key, None),
+    _simple("reuse_port", SCTP_REUSE_PORT, BOOL, "(one-to-one only) True when the port may be shared.",
+            "(one-to-one only, before bind) let several sockets bind the same address and port."),
+    # the same accessors: they use the V2 form when pathcpthld is asked for or known
+    _struct("peer_addr_thlds_v2", SCTP_PEER_ADDR_THLDS_V2, get_paddr_thresholds, set_paddr_thresholds,
+            PaddrThresholds, fields=_PEER_ADDR_THLDS_FIELDS),
+    _struct("get_assoc_stats", SCTP_GET_ASSOC_STATS, get_assoc_stats, None, AssocStats),
+    _simple("pr_supported", SCTP_PR_SUPPORTED, ASSOC_BOOL, "partial reliability (PR-SCTP, RFC 3758/7496).",
+            "partial reliability (PR-SCTP, RFC 3758/7496)."),
+    _struct("default_prinfo", SCTP_DEFAULT_PRINFO, get_default_prinfo, set_default_prinfo, DefaultPrInfo,
+            fields=("policy", "value")),
+    _struct("pr_assoc_status", SCTP_PR_ASSOC_STATUS, get_pr_assoc_status, None, PrStatus),
+    _struct("pr_stream_status", SCTP_PR_STREAM_STATUS, get_pr_stream_status, None, PrStatus),
+    _simple("reconfig_supported", SCTP_RECONFIG_SUPPORTED, ASSOC_BOOL,
+            "stream reconfiguration (RE-CONFIG, RFC 6525).", "stream reconfiguration (RE-CONFIG, RFC 6525)."),
+    _simple("enable_stream_reset", SCTP_ENABLE_STREAM_RESET, ASSOC_VALUE,
+            "the SCTP_ENABLE_RESET_STREAM_REQ / RESET_ASSOC_REQ / CHANGE_ASSOC_REQ bits this side will "
+            "send requests for.",
+            "which RE-CONFIG requests (RFC 6525) this side may send: SCTP_ENABLE_RESET_STREAM_REQ, "
+            "SCTP_ENABLE_RESET_ASSOC_REQ, SCTP_ENABLE_CHANGE_ASSOC_REQ or'ed together.",
+            mask=SCTP_ENABLE_RESET_STREAM_REQ | SCTP_ENABLE_RESET_ASSOC_REQ | SCTP_ENABLE_CHANGE_ASSOC_REQ,
+            bits=_ENABLE_RESET_BITS),
+    _struct("reset_streams", SCTP_RESET_STREAMS, None, reset_streams, None),
+    _struct("reset_assoc", SCTP_RESET_ASSOC, None, reset_assoc, None),
+    _struct("add_streams", SCTP_ADD_STREAMS, None, add_streams, None, fields=("instreams", "outstreams")),
+    _raw("sockopt_peeloff_flags", SCTP_SOCKOPT_PEELOFF_FLAGS, "Socket.peeloff() uses it"),
+    _simple("stream_scheduler", SCTP_STREAM_SCHEDULER, ASSOC_VALUE,
+            "the Scheduler the sender uses to pick among streams with queued data (RFC 8260).",
+            "how the sender picks among streams with queued data (a Scheduler: FCFS, PRIO, RR, FC, WFQ).  "
+            "A scheduler this kernel does not implement (FC and WFQ arrived in Linux 6.2; older kernels "
+            "answer EINVAL) raises UnsupportedOption.",
+            enum=Scheduler, newer=(Scheduler.FC, Scheduler.WFQ)),
+    _struct("stream_scheduler_value", SCTP_STREAM_SCHEDULER_VALUE, get_stream_value, set_stream_value, int),
+    _simple("interleaving_supported", SCTP_INTERLEAVING_SUPPORTED, ASSOC_BOOL,
+            "user message interleaving (I-DATA, RFC 8260).",
+            "user message interleaving (I-DATA, RFC 8260); needs net.sctp.intl_enable=1 and "
+            "fragment_interleave on."),
+    _raw("sendmsg_connect", SCTP_SENDMSG_CONNECT, "use set_raw (a C int)"),
+    _raw("event", SCTP_EVENT, "csctp.subscribe() / csctp.subscribed()"),
+    _simple("asconf_supported", SCTP_ASCONF_SUPPORTED, ASSOC_BOOL,
+            "dynamic address reconfiguration (ASCONF, RFC 5061).",
+            "dynamic address reconfiguration (ASCONF, RFC 5061)."),
+    _simple("auth_supported", SCTP_AUTH_SUPPORTED, ASSOC_BOOL, "SCTP-AUTH (RFC 4895).", "SCTP-AUTH (RFC 4895)."),
+    _simple("ecn_supported", SCTP_ECN_SUPPORTED, ASSOC_BOOL, "explicit congestion notification.",
+            "explicit congestion notification."),
+    _raw("expose_potentially_failed_state", SCTP_EXPOSE_POTENTIALLY_FAILED_STATE,
+         "use get_raw/set_raw (struct sctp_assoc_value)"),
+    _raw("remote_udp_encaps_port", SCTP_REMOTE_UDP_ENCAPS_PORT, "use get_raw/set_raw (struct sctp_udpencaps)"),
+    _raw("plpmtud_probe_interval", SCTP_PLPMTUD_PROBE_INTERVAL,
+         "use get_raw/set_raw (struct sctp_probeinterval)"),
+)
+
+# the public module is csctp.options: results print and pickle under that name
+for _t in (InitMsg, RtoInfo, AssocParams, PeerAddrParams, PeerAddrInfo, PaddrThresholds, Status, SackInfo,
+           DefaultSendParam, DefaultSndInfo, DefaultPrInfo, PrStatus, AssocStats, Option):
+    _t.__module__ = "csctp.options"
+del _t
+
+cdef dict _BY_NAME = {o.name: o for o in TABLE}
+cdef dict _BY_NUMBER = {o.number: o for o in TABLE}
+
+# the generated accessors of the simple options become module functions
+for _o in TABLE:
+    if _o.kind in (BOOL, INT, U32, ASSOC_VALUE, ASSOC_BOOL):
+        for _f in (_o.getter, _o.setter):
+            if _f is not None:
+                globals()[_f.__name__] = _f
+del _o, _f
+
+# names kept from earlier releases
+get_assoc_id_list = get_assoc_ids
+set_stream_priority = set_stream_value
+enable_stream_reset = globals()["set_enable_stream_reset"]
+
+OPTIONS = tuple(sorted(o.name for o in TABLE if o.getter is not None or o.setter is not None))
+
+
+# ---- by-name access (tools, CLI) ------------------------------------------------
+
+def lookup(option):
+    """The ``TABLE`` row of *option*: a name (``"nodelay"``, ``"SCTP_NODELAY"``; the ``get_``
+    of the kernel's read-only names may be left out: ``"peer_addr_info"``) or a number."""
+    if isinstance(option, str):
+        key = option.lower()
+        if key.startswith("sctp_"):
+            key = key[5:]
+        row = _BY_NAME.get(key) or _BY_NAME.get("get_" + key)
+        if row is None:
+            raise ValueError(f"unknown SCTP option {option!r}; known: {', '.join(OPTIONS)}")
+        return row
+    n = as_int(option, "SCTP option number", 0, 0x7FFFFFFF)
+    row = _BY_NUMBER.get(n)
+    if row is None:
+        raise ValueError(f"unknown SCTP option number {n}")
+    return row
+
+
+cdef object _accessor(object name, bint write):
+    if not isinstance(name, str):
+        raise TypeError(f"option name must be a str, got {type(name).__name__}")
+    row = lookup(name)
+    fn = row.setter if write else row.getter
+    if fn is None:
+        why = row.doc.split("; ", 1)[1] if row.kind == RAW else "it is read-only" if write else "it is write-only"
+        raise ValueError(f"SCTP option {name!r} cannot be {'set' if write else 'read'} by name ({why})")
+    return row, fn
 
 
 def get(sock, name, **kw):
     """Read option *name* (``"initmsg"``, ``"nodelay"``, ``"status"``, ...; see ``OPTIONS``);
     keyword arguments go to the typed getter (``assoc_id=``, ``address=``, ``stream=``)."""
-    if not isinstance(name, str):
-        raise TypeError(f"option name must be a str, got {type(name).__name__}")
-    return _lookup(name, 0)[0](sock, **kw)
+    return _accessor(name, False)[1](sock, **kw)
 
 
 def set(sock, name, value=None, **kw):
     """Set option *name*.  *value* is the scalar for simple options (``set(s, "nodelay", True)``)
     or, for structured ones, a mapping or the getter's result type; keyword arguments override
     fields and carry ``assoc_id=`` etc.  ``set(s, "initmsg", ostreams=5)`` works too."""
-    if not isinstance(name, str):
-        raise TypeError(f"option name must be a str, got {type(name).__name__}")
-    entry = _lookup(name, 1)
-    setter, fields = entry[1], entry[2]
+    row, setter = _accessor(name, True)
+    fields = row.fields
     if value is None:
         return setter(sock, **kw)
     if fields is None:
@@ -1365,7 +1420,7 @@ def set(sock, name, value=None, **kw):
     if hasattr(value, "_asdict"):
         value = value._asdict()
     if not hasattr(value, "items"):
-        raise TypeError(f"option {name!r} takes a mapping or {name} result, got {type(value).__name__}")
+        raise TypeError(f"option {name!r} takes a mapping or {row.result.__name__}, got {type(value).__name__}")
     merged = {k: v for k, v in value.items() if k in fields}
     merged.update(kw)
     return setter(sock, **merged)

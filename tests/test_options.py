@@ -3,9 +3,12 @@ the kernel shows an effect, the effect is checked (streams negotiated, fragmenta
 point, autoclose, partial delivery, defaults on plain writes, stream reset, ...)."""
 
 import errno
+import inspect
 import os
 import socket
 import struct
+import subprocess
+import sys
 import time
 
 import pytest
@@ -248,7 +251,7 @@ def test_partial_delivery_point_above_half_the_receive_buffer_is_refused(sockets
 def test_default_sndinfo_applies_to_plain_writes(pair):
     cli, srv = pair
     O.set_default_sndinfo(cli, stream=3, ppid=0x1234ABCD, context=7)
-    assert O.get_default_sndinfo(cli) == O.SndInfo(3, 0, 0x1234ABCD, 7)
+    assert O.get_default_sndinfo(cli) == O.DefaultSndInfo(3, 0, 0x1234ABCD, 7)
     os.write(cli.fileno(), b"plain write")     # no SNDINFO: the defaults apply
     m = srv.recv()
     assert (m.data, m.stream, m.ppid) == (b"plain write", 3, 0x1234ABCD)
@@ -269,13 +272,16 @@ def test_default_send_param_applies_to_plain_writes(pair):
 
 def test_default_prinfo_shows_in_the_default_send_parameters(pair):
     cli, _ = pair
-    assert O.get_default_prinfo(cli) == O.PrInfo(C.SCTP_PR_SCTP_NONE, 0)
+    assert O.get_default_prinfo(cli) == O.DefaultPrInfo(C.SCTP_PR_SCTP_NONE, 0)
     O.set_default_prinfo(cli, C.SCTP_PR_SCTP_TTL, 1500)
-    assert O.get_default_prinfo(cli) == O.PrInfo(C.SCTP_PR_SCTP_TTL, 1500)
+    assert O.get_default_prinfo(cli) == O.DefaultPrInfo(C.SCTP_PR_SCTP_TTL, 1500)
+    assert O.get_default_prinfo(cli).policy is C.PrPolicy.TTL
     sp = O.get_default_send_param(cli)
     assert sp.flags & 0x30 == C.SCTP_PR_SCTP_TTL and sp.timetolive == 1500
+    O.set_default_prinfo(cli, 0x20, 3)                      # a plain int is a policy too
+    assert O.get_default_prinfo(cli) == (C.PrPolicy.RTX, 3) and "PrPolicy.RTX" in repr(O.get_default_prinfo(cli))
     O.set_default_prinfo(cli, C.SCTP_PR_SCTP_NONE, 99)      # NONE drops the value
-    assert O.get_default_prinfo(cli) == O.PrInfo(C.SCTP_PR_SCTP_NONE, 0)
+    assert O.get_default_prinfo(cli) == O.DefaultPrInfo(C.SCTP_PR_SCTP_NONE, 0)
 
 
 def test_context_is_reported_on_received_messages(pair):
@@ -366,9 +372,13 @@ def test_peer_addr_info_and_status_show_an_established_association(pair):
     info = O.get_peer_addr_info(cli, peer)
     assert info.state == C.SCTP_ACTIVE and info.address[:2] == peer[:2]
     assert info.mtu > 0 and info.rto > 0 and info.cwnd > 0
+    assert info.state is C.PathState.ACTIVE
     st = O.get_status(cli)
     assert st.state == C.SCTP_ESTABLISHED and st.assoc_id > 0
-    assert st.primary.address[:2] == peer[:2] and st.primary.state == C.SCTP_ACTIVE
+    # names, not numbers: the state is the enum member and prints as its name
+    assert st.state is C.AssocState.ESTABLISHED and "state=<AssocState.ESTABLISHED: 4>" in repr(st)
+    assert st.primary.address[:2] == peer[:2] and st.primary.state is C.PathState.ACTIVE
+    assert "PathState.ACTIVE" in repr(st.primary)
     assert st.outstreams == 10 and st.fragmentation_point > 1000
 
 
@@ -624,8 +634,8 @@ def test_stream_scheduler_and_values_round_trip(pair):
     O.set_stream_value(cli, 2, 5)
     O.set_stream_priority(cli, 3, 0)
     assert (O.get_stream_value(cli, 2), O.get_stream_value(cli, 3)) == (5, 0)
-    O.set_stream_scheduler(cli, C.SCTP_SS_RR)
-    assert O.get_stream_scheduler(cli) == C.SCTP_SS_RR
+    O.set_stream_scheduler(cli, 2)                     # an int works as well as the enum
+    assert O.get_stream_scheduler(cli) is C.Scheduler.RR
     with pytest.raises(OSError) as ei:                 # beyond the negotiated streams
         O.set_stream_value(cli, 50, 1)
     assert ei.value.errno == errno.EINVAL
@@ -832,8 +842,14 @@ def test_generic_dispatch_by_name(pair):
     assert O.get(srv, "context") == 31
     assert O.get(cli, "status").state == C.SCTP_ESTABLISHED
     assert O.get(cli, "peer_addr_info", address=cli.getpeername()).state == C.SCTP_ACTIVE
+    assert O.get(cli, "stream_scheduler") is C.Scheduler.FCFS
+    O.set(cli, "SCTP_MAX_BURST", 3)
+    assert O.get(cli, "max_burst") == 3
+    assert struct.unpack("=iI", O.get_raw(cli, "max_burst", 8))[1] == 3      # raw calls take names too
     with pytest.raises(ValueError, match="cannot be set"):
         O.set(cli, "status", 1)
+    with pytest.raises(ValueError, match="subscribe"):          # a known number without a typed accessor
+        O.get(cli, "event")
     with pytest.raises(ValueError, match="unknown SCTP option"):
         O.get(cli, "no_such_option")
     assert "initmsg" in O.OPTIONS and "auth_key" in O.OPTIONS
@@ -902,6 +918,99 @@ def test_result_types_are_typed_named_tuples():
                   O.PeerAddrInfo(("127.0.0.1", 9), C.SCTP_ACTIVE, 4380, 1, 200, 1500))
     assert "fragmentation_point=1452" in repr(st) and st.primary.state == C.SCTP_ACTIVE
     assert O.InitMsg.__annotations__["ostreams"] is int
+    assert O.Status.__annotations__["state"] is C.AssocState
+    assert O.PeerAddrInfo.__annotations__["state"] is C.PathState
+    assert O.DefaultPrInfo.__annotations__["policy"] is C.PrPolicy
+    assert "state=<AssocState.ESTABLISHED: 4>" in repr(st) and repr(st).startswith("Status(")
     p = O.PeerAddrParams(None, 30000, 5, 1500, 200, C.SPP_HB_ENABLE | C.SPP_PMTUD_ENABLE)
     assert p.hb_enabled and p.pmtud_enabled and not p.sackdelay_enabled
     assert csctp.options is O
+
+
+# ---- the module and its table (no kernel needed) ---------------------------------
+
+@pytest.mark.nokernel
+def test_csctp_options_is_a_real_module_in_a_fresh_interpreter():
+    code = ("import csctp.options, sys; import csctp; "
+            "assert csctp.options is sys.modules['csctp.options'] and csctp.options.__file__.endswith('options.py'); "
+            "from csctp.options import get_status, Status, TABLE; "
+            "print(len(TABLE), Status.__module__)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == [str(len(O.TABLE)), "csctp.options"]
+
+
+def _kernel_option_constants():
+    """The socket option block of csctp/constants.py, read from its source (independent of the table)."""
+    text = open(C.__file__).read().split("# socket options (level SOL_SCTP)\n", 1)[1].split("\n\n", 1)[0]
+    return dict(line.split(" = ") for line in text.splitlines())
+
+
+@pytest.mark.nokernel
+def test_table_has_one_row_per_option_number_and_name():
+    names = [o.name for o in O.TABLE]
+    numbers = [o.number for o in O.TABLE]
+    assert len(set(names)) == len(names) and len(set(numbers)) == len(numbers)
+    # every socket option of the kernel ABI has its row, under its own name
+    kernel = _kernel_option_constants()
+    assert len(kernel) == 60
+    assert {o.constant: str(o.number) for o in O.TABLE} == kernel
+    assert all(o.level == C.SOL_SCTP and o.kind in O.KINDS for o in O.TABLE)
+
+
+@pytest.mark.nokernel
+@pytest.mark.parametrize("row", O.TABLE, ids=lambda o: o.name)
+def test_table_row_matches_csctp_constants_and_its_accessors(row):
+    # the row's number comes from the C header: it must be what csctp.constants says
+    assert getattr(C, row.constant) == row.number
+    assert O.lookup(row.name) is row and O.lookup(row.constant) is row and O.lookup(row.number) is row
+    if row.kind == O.RAW:
+        assert row.getter is row.setter is None and row.name not in O.OPTIONS
+        return
+    assert row.name in O.OPTIONS and (row.getter or row.setter) is not None
+    for fn in (row.getter, row.setter):
+        if fn is not None:
+            # the table's accessors are the module's functions, documented by name
+            assert getattr(O, fn.__name__) is fn
+            assert row.constant in fn.__doc__ or row.constant.replace("_V2", "") in fn.__doc__
+    if row.kind in (O.ASSOC_VALUE, O.ASSOC_BOOL):
+        assert row.assoc and "assoc_id" in inspect.signature(row.getter).parameters
+    if row.kind in (O.BOOL, O.ASSOC_BOOL):
+        assert row.result is bool
+
+
+@pytest.mark.nokernel
+def test_lookup_of_unknown_options():
+    with pytest.raises(ValueError, match="unknown SCTP option 'nagle'"):
+        O.lookup("nagle")
+    with pytest.raises(ValueError, match="number 999"):
+        O.lookup(999)
+    with pytest.raises(TypeError, match="must be an int"):
+        O.lookup(1.5)
+    assert O.lookup("peer_addr_info").name == "get_peer_addr_info"      # the get_ may be left out
+    assert O.lookup(C.SCTP_STREAM_SCHEDULER).result is C.Scheduler
+
+
+@pytest.mark.nokernel
+def test_result_type_names_do_not_clash_with_message_metadata():
+    import csctp._message as M
+    metadata = {n for n in dir(M) if isinstance(getattr(M, n), type)}
+    assert {"SndInfo", "PrInfo", "SndRcvInfo", "RcvInfo", "NxtInfo"} <= metadata
+    results = {o.result.__name__ for o in O.TABLE
+               if isinstance(o.result, type) and o.result.__module__ == "csctp.options"}
+    assert {"DefaultSndInfo", "DefaultPrInfo", "Status"} <= results
+    assert not results & metadata
+    assert not hasattr(O, "SndInfo") and not hasattr(O, "PrInfo")
+
+
+@pytest.mark.nokernel
+def test_stub_declares_exactly_the_module_functions():
+    import ast
+    import csctp._options as impl
+    stub = ast.parse(open(impl.__file__.rsplit("/", 1)[0] + "/_options.pyi").read())
+    declared = {n.name for n in stub.body if isinstance(n, ast.FunctionDef)}
+    functions = {n: getattr(impl, n) for n in dir(impl) if not n.startswith("_")}
+    public = {n for n, f in functions.items()
+              if callable(f) and not isinstance(f, type) and getattr(f, "__module__", "") == "csctp._options"}
+    assert declared == public
+    assert set(O.__all__) >= public
