@@ -1177,7 +1177,7 @@ def opt_info(sock, opt, data, assoc_id=0):
 _OptionBase = NamedTuple("_OptionBase", [
     ("name", str), ("number", int), ("level", int), ("kind", str), ("assoc", bool),
     ("getter", Optional[Callable[..., object]]), ("setter", Optional[Callable[..., None]]),
-    ("result", Optional[type]), ("fields", Optional[Tuple[str, ...]]), ("doc", str)])
+    ("result", Optional[Callable[..., object]]), ("fields", Optional[Tuple[str, ...]]), ("doc", str)])
 
 
 class Option(_OptionBase):
