@@ -137,7 +137,7 @@ def test_sync_receivers_see_every_message_then_the_end(mode, end):
         server = csctp.listen("127.0.0.1:0")
         port = server.address[1]
     else:
-        server = csctp.listen("127.0.0.1:0", mode="one-to-many")
+        server = csctp.Endpoint("127.0.0.1:0")
         port = server.local_addresses[0][1]
     server.settimeout(WAIT)
     peer = Peer(port, end)
@@ -168,7 +168,7 @@ def test_sync_receivers_see_every_message_then_the_end(mode, end):
             assert first.data == b"m0"
             aid = first.assoc_id
             server.max_pending_bytes = 1 << 20
-            peer.finish(lambda: server.shutdown(aid), lambda: server.send(b"unread", assoc_id=aid))
+            peer.finish(lambda: server.association(aid).shutdown(), lambda: server.send(b"unread", assoc_id=aid))
             got = []
             for item in server.items():
                 if isinstance(item, csctp.AssocChange) and item.assoc_id == aid and item.state != C.SCTP_COMM_UP:
@@ -230,7 +230,7 @@ def test_aio_receivers_see_every_message_then_the_end(mode, end):
                 await loop.run_in_executor(None, peer.send_all)
                 first = await asyncio.wait_for(ep.recv(), WAIT)
                 aid = first.assoc_id
-                await loop.run_in_executor(None, peer.finish, lambda: ep.sync.shutdown(aid),
+                await loop.run_in_executor(None, peer.finish, lambda: ep.association(aid).shutdown(),
                                            lambda: ep.sync.send(b"unread", assoc_id=aid))
                 got = [first.data]
 
@@ -352,7 +352,7 @@ def test_the_asyncio_doc_example_runs_as_written():
 # ---- peeled-off associations see the peer's shutdown --------------------------------------
 
 def test_peeled_off_association_sees_the_peer_shutdown():
-    ep = csctp.listen("127.0.0.1:0", mode="one-to-many")
+    ep = csctp.Endpoint("127.0.0.1:0")
     ep.settimeout(WAIT)
     cli = csctp.connect(f"127.0.0.1:{ep.local_addresses[0][1]}", timeout=WAIT)
     try:
@@ -376,7 +376,7 @@ def test_gateway_private_session_ends_when_the_peer_shuts_down(capsys):
         import gateway
     finally:
         sys.path.pop(0)
-    ep = csctp.listen("127.0.0.1:0", mode="one-to-many")
+    ep = csctp.Endpoint("127.0.0.1:0")
     ep.settimeout(WAIT)
     cli = csctp.connect(f"127.0.0.1:{ep.local_addresses[0][1]}", timeout=WAIT)
     try:
@@ -575,7 +575,7 @@ def test_recv_batch_never_overtakes_messages_read_ahead(assoc_pair):
 
 
 def test_recv_batch_learns_the_end_from_a_notification_in_the_batch():
-    ep = csctp.listen("127.0.0.1:0", mode="one-to-many")
+    ep = csctp.Endpoint("127.0.0.1:0")
     ep.settimeout(WAIT)
     cli = csctp.connect(f"127.0.0.1:{ep.local_addresses[0][1]}", timeout=WAIT)
     try:
@@ -603,7 +603,7 @@ def test_recv_batch_learns_the_end_from_a_notification_in_the_batch():
 # ---- a partial message moves with peeloff ------------------------------------------------
 
 def test_peeloff_moves_the_part_of_a_message_already_received():
-    ep = csctp.listen("127.0.0.1:0", mode="one-to-many")
+    ep = csctp.Endpoint("127.0.0.1:0")
     cli = csctp.connect(f"127.0.0.1:{ep.local_addresses[0][1]}", timeout=WAIT)
     try:
         big = bytes(range(200))
