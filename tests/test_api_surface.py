@@ -6,6 +6,8 @@ Nothing here needs the kernel: these tests read the classes and modules
 
 import dataclasses
 import inspect
+import os
+import re
 import struct
 import subprocess
 import sys
@@ -19,7 +21,7 @@ import csctp.association
 import csctp.endpoint
 from csctp import _notify
 
-pytestmark = pytest.mark.nokernel
+NOKERNEL = pytest.mark.nokernel
 
 # The classes of the front door and their asyncio twins.
 PAIRS = [
@@ -70,6 +72,7 @@ def kind(member):
     return "method" if callable(member) and not isinstance(member, property) else "attribute"
 
 
+@NOKERNEL
 @pytest.mark.parametrize("sync, aio", PAIRS, ids=[s.__name__ for s, _ in PAIRS])
 def test_aio_classes_have_the_names_of_the_sync_ones(sync, aio):
     assert sync.__name__ == aio.__name__
@@ -77,6 +80,7 @@ def test_aio_classes_have_the_names_of_the_sync_ones(sync, aio):
     assert public(aio) - public(sync) <= AIO_ONLY, "missing in csctp"
 
 
+@NOKERNEL
 @pytest.mark.parametrize("sync, aio", PAIRS, ids=[s.__name__ for s, _ in PAIRS])
 def test_aio_classes_make_the_same_property_or_method_choice_with_the_same_parameters(sync, aio):
     for name in sorted(public(sync) & public(aio)):
@@ -89,6 +93,7 @@ def test_aio_classes_make_the_same_property_or_method_choice_with_the_same_param
             assert inspect.iscoroutinefunction(a), f"aio.{aio.__name__}.{name} should be a coroutine"
 
 
+@NOKERNEL
 def test_the_modules_offer_the_same_entry_points():
     sync_api = (set(csctp.association.__all__) | set(csctp.endpoint.__all__)) - SHARED
     assert sync_api == {"Association", "Endpoint", "EndpointAssociation", "Listener", "OutStream", "InStream",
@@ -103,6 +108,7 @@ def test_the_modules_offer_the_same_entry_points():
         assert list(inspect.signature(s).parameters) == list(inspect.signature(a).parameters), fn
 
 
+@NOKERNEL
 def test_one_to_many_is_the_endpoint_not_a_listen_mode():
     for listen in (csctp.listen, csctp.aio.listen):
         assert "mode" not in inspect.signature(listen).parameters
@@ -111,6 +117,7 @@ def test_one_to_many_is_the_endpoint_not_a_listen_mode():
     assert inspect.signature(csctp.listen).return_annotation in (csctp.Listener, "Listener")
 
 
+@NOKERNEL
 def test_an_endpoint_association_has_the_names_of_an_association():
     # what concerns one association has the same name, property-or-method choice and return type
     ea, a = csctp.EndpointAssociation, csctp.Association
@@ -130,6 +137,7 @@ def test_an_endpoint_association_has_the_names_of_an_association():
     assert returns(csctp.Endpoint.sendall) == returns(csctp.aio.Endpoint.sendall) == "None"
 
 
+@NOKERNEL
 def test_path_is_a_frozen_snapshot_with_named_state():
     fields = [f.name for f in dataclasses.fields(csctp.Path)]
     assert fields == ["address", "state", "srtt", "rto", "cwnd", "mtu", "primary"]
@@ -139,6 +147,7 @@ def test_path_is_a_frozen_snapshot_with_named_state():
     assert "PathState.ACTIVE" in repr(p)
 
 
+@NOKERNEL
 def test_every_name_in_all_resolves_and_dir_lists_the_batch_names():
     for name in csctp.__all__:
         assert hasattr(csctp, name), name
@@ -148,6 +157,7 @@ def test_every_name_in_all_resolves_and_dir_lists_the_batch_names():
     assert csctp.AssocState.ESTABLISHED == csctp.SCTP_ESTABLISHED       # the SCTP_* names are their members
 
 
+@NOKERNEL
 def test_importing_csctp_does_not_import_numpy_until_a_batch_name_is_used():
     code = ("import sys, csctp; dir(csctp); assert 'numpy' not in sys.modules; "
             "csctp.BatchPool; assert 'numpy' in sys.modules")
@@ -155,11 +165,13 @@ def test_importing_csctp_does_not_import_numpy_until_a_batch_name_is_used():
     assert r.returncode == 0, r.stderr
 
 
+@NOKERNEL
 def test_event_type_is_the_union_of_the_notification_classes():
     classes = {c for c in vars(_notify).values() if isinstance(c, type) and issubclass(c, _notify.Notification)}
     assert set(typing.get_args(csctp.Event)) == classes
 
 
+@NOKERNEL
 def test_events_print_state_names():
     up = csctp.parse_notification(struct.pack("=HHIHHHHi", csctp.NotificationType.ASSOC_CHANGE, 0, 20,
                                               csctp.AssocChangeState.COMM_UP, 0, 10, 10, 3))
@@ -170,9 +182,33 @@ def test_events_print_state_names():
     assert "state=ADDR_UNREACHABLE" in repr(pc)
 
 
+@NOKERNEL
 def test_a_status_prints_state_names():
     # the layer's status is SCTP_STATUS with its states as enums (the kernel test reads a live one)
     st = csctp.options.Status(1, csctp.AssocState.ESTABLISHED, 0, 0, 0, 10, 10, 1452,
                               csctp.options.PeerAddrInfo(("192.0.2.1", 2905), csctp.PathState.ACTIVE,
                                                          4380, 1, 200, 1500))
     assert "AssocState.ESTABLISHED" in repr(st) and "PathState.ACTIVE" in repr(st)
+
+
+# ---- the documentation's code runs as written (these need the kernel) ------------------------
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DOCS = ["README.md", "docs/quickstart.md", "docs/one-to-many.md", "docs/multihoming.md", "docs/asyncio.md"]
+BLOCKS = [(doc, i, code) for doc in DOCS
+          for i, code in enumerate(re.findall(r"```python\n(.*?)```", open(os.path.join(ROOT, doc)).read(), re.S))]
+
+
+@pytest.mark.parametrize("doc, i, code", BLOCKS, ids=[f"{d}#{i}" for d, i, _ in BLOCKS])
+def test_every_python_block_of_the_front_door_docs_runs(doc, i, code):
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=180,
+                       env={**os.environ, "PYTHONPATH": ROOT})
+    assert p.returncode == 0, f"{doc} block {i}:\n{p.stdout}\n{p.stderr}"
+    assert "Traceback" not in p.stderr
+
+
+@NOKERNEL
+def test_the_readme_opens_with_the_front_door():
+    first = BLOCKS[0]
+    assert first[0] == "README.md"
+    assert "csctp.listen(" in first[2] and "csctp.connect(" in first[2] and "csctp.Socket" not in first[2]
