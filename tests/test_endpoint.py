@@ -94,8 +94,9 @@ def test_client_endpoint_connects_and_sends_implicitly(gateway):
     ep, port, _ = gateway
     with csctp.Endpoint() as cli:
         cli.settimeout(10)
-        aid = cli.connect(f"127.0.0.1:{port}")
+        aid = cli.connect(f"127.0.0.1:{port}", timeout=5)       # as csctp.aio.Endpoint.connect
         assert aid in cli.associations()
+        assert cli.gettimeout() == 10                           # the endpoint's own timeout is back
         cli.send(b"explicit", assoc_id=aid)
         m = ep.recv()
         assert m.data == b"explicit"
