@@ -1,6 +1,8 @@
 """Type stubs for csctp._message (received messages and RFC 6458 ancillary data)."""
 
-from typing import Any, Optional
+from typing import Optional
+
+from csctp.association import SockAddr
 
 class NxtInfo:
     @property
@@ -19,8 +21,11 @@ class NxtInfo:
     def unordered(self) -> bool: ...
 
 class Message:
-    data: Any                 # bytes from recv(); None from recv_into()
-    addr: Optional[Any]
+    # The payload, as bytes, of every message recv()/items()/iteration return.  recv_into()
+    # returns a Message whose data is None (the bytes are in the caller's buffer): typed as
+    # bytes nonetheless, so that the common case (m.data after recv) needs no None check.
+    data: bytes
+    addr: Optional[SockAddr]
     @property
     def stream(self) -> int: ...
     @property
@@ -51,9 +56,9 @@ class Message:
     def is_notification(self) -> bool: ...
     @property
     def truncated(self) -> bool: ...
-    def __init__(self, data: Any = ..., *, stream: int = ..., ppid: int = ..., flags: int = ...,
+    def __init__(self, data: Optional[bytes] = ..., *, stream: int = ..., ppid: int = ..., flags: int = ...,
                  msg_flags: int = ..., assoc_id: int = ..., ssn: int = ..., tsn: int = ..., cumtsn: int = ...,
-                 context: int = ..., addr: Any = ...) -> None: ...
+                 context: int = ..., addr: Optional[SockAddr] = ...) -> None: ...
     def __len__(self) -> int: ...
 
 class SndRcvInfo:

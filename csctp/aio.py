@@ -1,4 +1,12 @@
-"""asyncio for csctp: :func:`connect`, :func:`start_server`, :class:`Association`, :class:`Endpoint`.
+"""asyncio for csctp: the twin of the synchronous API, name for name.
+
+:func:`connect`, :func:`listen`, :class:`Association`, :class:`Endpoint`,
+:class:`EndpointAssociation`, :class:`Listener`, :class:`OutStream`,
+:class:`InStream` are those of :mod:`csctp` with coroutines where the sync
+ones block (``await recv()``, ``await send()``, ``await accept()``).  Two
+asyncio-style extras: :func:`start_server` / :class:`Server` (a handler
+task per association, as ``asyncio.start_server``), and
+``Association.wait_closed()`` (the sync ``shutdown(wait=...)``).
 
 Built on the event loop's reader/writer callbacks (``loop.add_reader`` /
 ``loop.add_writer``) on the socket's descriptor, with the socket
@@ -21,18 +29,25 @@ import asyncio
 import errno as _errno
 import os
 import socket as _socket
-from typing import (Any, AsyncIterator, Awaitable, Callable, List, Optional, Sequence, Set, Tuple)
+from typing import (TYPE_CHECKING, Any, AsyncIterator, Awaitable, Callable, Generic, List, Optional, Sequence,
+                    Set, Tuple, TypeVar, Union)
 
 import csctp.association as _assoc
 import csctp.endpoint as _endpoint
 from csctp import _options
-from csctp.constants import SCTP_ESTABLISHED
+from csctp.constants import AssocState
 from csctp._addr import parse as parse_addresses
 from csctp._core import Socket
 from csctp._message import Message
-from csctp.association import Address, AssociationClosed
+from csctp._options import Status
+from csctp.association import Address, AssociationClosed, Event, Path, SockAddr
 
-__all__ = ["Association", "Endpoint", "Server", "connect", "start_server"]
+if TYPE_CHECKING:  # pragma: no cover
+    from csctp._batch import Batch, Buffers, PerMessage
+    from csctp._core import Buffer
+
+__all__ = ["Association", "Endpoint", "EndpointAssociation", "Listener", "OutStream", "InStream", "connect", "listen",
+           "Server", "start_server"]
 
 
 class _FdWaiter:
@@ -98,7 +113,11 @@ def _loop(loop: Optional[asyncio.AbstractEventLoop]) -> asyncio.AbstractEventLoo
     return loop if loop is not None else asyncio.get_running_loop()
 
 
-class _AsyncReceiver:
+_S = TypeVar("_S", bound=_assoc._Receiver)
+_A = TypeVar("_A", bound="_AsyncReceiver[Any]")
+
+
+class _AsyncReceiver(Generic[_S]):
     """What aio.Association and aio.Endpoint share: recv, items, events, batches, close.
 
     A view onto the wrapped object's receive engine (see
@@ -109,10 +128,10 @@ class _AsyncReceiver:
     queue at once, whoever read.
     """
 
-    _sync: Any
+    _sync: _S
     _io: _FdWaiter
 
-    def _init(self, sync: Any, loop: Optional[asyncio.AbstractEventLoop]) -> None:
+    def _init(self, sync: _S, loop: Optional[asyncio.AbstractEventLoop]) -> None:
         self._sync = sync
         sync.settimeout(0)
         self._io = _FdWaiter(_loop(loop), sync.fileno())
@@ -153,7 +172,7 @@ class _AsyncReceiver:
                 return m2
         raise AssertionError("unreachable")  # pragma: no cover
 
-    async def items(self) -> AsyncIterator[Any]:
+    async def items(self) -> AsyncIterator[Union[Message, Event]]:
         """Messages and notifications in arrival order until the end (see :meth:`csctp.Association.items`)."""
         eng = self._sync
         for _ in range(_FOREVER):
@@ -165,7 +184,7 @@ class _AsyncReceiver:
             if item is not None:
                 yield item
 
-    async def recv_into(self, buffer: Any) -> Tuple[int, Message]:
+    async def recv_into(self, buffer: Buffer) -> Tuple[int, Message]:
         """Receive one message or piece straight into *buffer* (see :meth:`csctp.Association.recv_into`)."""
         for _ in range(_FOREVER):
             try:
@@ -175,7 +194,7 @@ class _AsyncReceiver:
                 await self._io.wait(0)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    async def recv_batch(self, max_messages: int = 64) -> Any:
+    async def recv_batch(self, max_messages: int = 64) -> Batch:
         """Receive up to *max_messages* with one ``recvmmsg``, suspending until at least one is there.
 
         A raw batch, as :meth:`csctp.Association.recv_batch` returns.
@@ -187,7 +206,7 @@ class _AsyncReceiver:
                 await self._io.wait(0)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    async def events(self) -> AsyncIterator[Any]:
+    async def events(self) -> AsyncIterator[Event]:
         """Yield notifications (of the subscribed kinds) as they arrive, until the association ends.
 
         Ends after the last notification queued before the end (graceful or
@@ -202,7 +221,8 @@ class _AsyncReceiver:
         pending = eng._pending
         for _ in range(_FOREVER):
             if len(pending) > pending.ndata:
-                yield pending.take(False)
+                ev: Event = pending.take(False)
+                yield ev
                 continue
             if eng._end is not None or self.closed:
                 return
@@ -221,12 +241,14 @@ class _AsyncReceiver:
             m = await self._step()
             if m is not None:
                 eng._pending.append(m)
-        if eng._end[0] is not AssociationClosed:
+        if eng._end is not None and eng._end[0] is not AssociationClosed:
             raise eng._end_error(op)
 
-    def subscribe(self, *kinds: str, on: bool = True) -> None:
+    def subscribe(self, *kinds: Union[str, int], on: bool = True) -> None:
         """Turn notifications on (or off); see :meth:`csctp.Association.subscribe`."""
-        self._sync.subscribe(*kinds, on=on)
+        sync = self._sync
+        assert isinstance(sync, (_assoc.Association, _endpoint.Endpoint))
+        sync.subscribe(*kinds, on=on)
 
     async def _retry_send(self, fn: Callable[[], int]) -> int:
         while True:
@@ -240,6 +262,20 @@ class _AsyncReceiver:
         """True once closed."""
         return bool(self._sync.closed)
 
+    @property
+    def socket(self) -> Socket:
+        """The underlying :class:`csctp.Socket` (non-blocking: the loop waits for it)."""
+        return self._sync.socket
+
+    @property
+    def max_pending_bytes(self) -> int:
+        """See :attr:`csctp.Association.max_pending_bytes`: the bound on messages read ahead of their reader."""
+        return self._sync.max_pending_bytes
+
+    @max_pending_bytes.setter
+    def max_pending_bytes(self, value: int) -> None:
+        self._sync.max_pending_bytes = value
+
     def fileno(self) -> int:
         """The socket's descriptor."""
         fd: int = self._sync.fileno()
@@ -250,30 +286,70 @@ class _AsyncReceiver:
         self._io.close()
         self._sync.close()
 
-    async def __aenter__(self) -> Any:
+    async def __aenter__(self: _A) -> _A:
         return self
 
-    async def __aexit__(self, *exc: Any) -> None:
+    async def __aexit__(self, *exc: object) -> None:
         self.close()
 
 
-class Association(_AsyncReceiver):
+class _AsyncQueries:
+    """The association queries the aio twins pass through to the wrapped sync object (no system call waits)."""
+
+    _queries: _assoc._AssocQueries
+
+    @property
+    def peer_addresses(self) -> List[SockAddr]:
+        """See :attr:`csctp.Association.peer_addresses`."""
+        return self._queries.peer_addresses
+
+    @property
+    def local_addresses(self) -> List[SockAddr]:
+        """See :attr:`csctp.Association.local_addresses`."""
+        return self._queries.local_addresses
+
+    @property
+    def status(self) -> Status:
+        """See :attr:`csctp.Association.status`."""
+        return self._queries.status
+
+    @property
+    def primary(self) -> SockAddr:
+        """See :attr:`csctp.Association.primary`."""
+        return self._queries.primary
+
+    @primary.setter
+    def primary(self, address: Address) -> None:
+        self._queries.primary = address
+
+    def paths(self) -> List[Path]:
+        """See :meth:`csctp.Association.paths`."""
+        return self._queries.paths()
+
+
+class Association(_AsyncReceiver[_assoc.Association], _AsyncQueries):
     """An association for asyncio: ``await recv()``, ``await send()``, ``async for msg in assoc``.
 
-    Wraps a :class:`csctp.Association` (made non-blocking); :func:`connect`
-    and :func:`start_server` make them.  Properties and non-blocking calls
-    (``peer_addresses``, ``status``, ``primary``, ``shutdown``, ``abort``, ...)
-    are those of the wrapped object, available as :attr:`sync` too.
+    Wraps a :class:`csctp.Association` (made non-blocking); :func:`connect`,
+    :meth:`Listener.accept` and :func:`start_server` make them.  Properties
+    and non-blocking calls (``peer_addresses``, ``status``, ``primary``,
+    ``paths()``, ``shutdown``, ``abort``, ...) are those of the wrapped
+    object, available as :attr:`sync` too.
     """
 
     def __init__(self, assoc: _assoc.Association, *, loop: Optional[asyncio.AbstractEventLoop] = None) -> None:
         self._init(assoc, loop)
+        self._queries = assoc
 
     @property
     def sync(self) -> _assoc.Association:
         """The wrapped (non-blocking) :class:`csctp.Association`."""
-        a: _assoc.Association = self._sync
-        return a
+        return self._sync
+
+    @property
+    def assoc_id(self) -> int:
+        """See :attr:`csctp.Association.assoc_id`."""
+        return self._sync.assoc_id
 
     def __aiter__(self) -> AsyncIterator[Message]:
         return self._iter()
@@ -285,52 +361,31 @@ class Association(_AsyncReceiver):
             except AssociationClosed:
                 return
 
-    async def send(self, data: Any, *, stream: int = 0, ppid: int = 0, unordered: bool = False,
+    async def send(self, data: Buffer, *, stream: int = 0, ppid: int = 0, unordered: bool = False,
                    ttl: Optional[int] = None, context: int = 0) -> int:
         """Send one message; suspends while the send buffer is full (nothing is dropped)."""
         return await self._retry_send(lambda: self._sync.send(
             data, stream=stream, ppid=ppid, unordered=unordered, ttl=ttl, context=context))
 
-    async def send_batch(self, buffers: Sequence[Any], *, streams: Any = 0, ppids: Any = 0, flags: Any = 0) -> int:
-        """Send every buffer (``sendmmsg``), suspending on a full send buffer; returns ``len(buffers)``."""
-        buffers = list(buffers)
-        sent = 0
-        while sent < len(buffers):
-            k = sent
-            n = await self._retry_send(lambda: self._sync.send_batch(
-                buffers[k:], streams=_tail(streams, k), ppids=_tail(ppids, k), flags=_tail(flags, k)))
-            sent += n
-            if n == 0:
-                await self._io.wait(1)
-        return sent
+    async def sendv(self, buffers: Sequence[Buffer], *, stream: int = 0, ppid: int = 0,
+                    unordered: bool = False, context: int = 0) -> int:
+        """Send one message gathered from several buffers; suspends while the send buffer is full."""
+        return await self._retry_send(lambda: self._sync.sendv(
+            buffers, stream=stream, ppid=ppid, unordered=unordered, context=context))
 
-    def ostream(self, sid: int) -> "OutStream":
+    async def send_batch(self, buffers: Buffers, *, streams: PerMessage = 0, ppids: PerMessage = 0,
+                         flags: PerMessage = 0) -> int:
+        """Send every buffer (``sendmmsg``), suspending on a full send buffer; returns ``len(buffers)``."""
+        return await _send_all(self, buffers, lambda k: self._sync.send_batch(
+            buffers[k:], streams=_tail(streams, k), ppids=_tail(ppids, k), flags=_tail(flags, k)))
+
+    def ostream(self, sid: int) -> OutStream:
         """An async handle sending on stream *sid*."""
         return OutStream(self, sid)
 
-    @property
-    def peer_addresses(self) -> List[Tuple[Any, ...]]:
-        """See :attr:`csctp.Association.peer_addresses`."""
-        return self.sync.peer_addresses
-
-    @property
-    def local_addresses(self) -> List[Tuple[Any, ...]]:
-        """See :attr:`csctp.Association.local_addresses`."""
-        return self.sync.local_addresses
-
-    @property
-    def status(self) -> Any:
-        """See :attr:`csctp.Association.status`."""
-        return self._sync.status
-
-    @property
-    def primary(self) -> Any:
-        """See :attr:`csctp.Association.primary`."""
-        return self._sync.primary
-
-    @primary.setter
-    def primary(self, address: Any) -> None:
-        self._sync.primary = address
+    def istream(self, sid: int) -> InStream:
+        """An async handle receiving only the messages of inbound stream *sid* (see :class:`InStream`)."""
+        return InStream(self, sid)
 
     def shutdown(self) -> None:
         """Graceful SHUTDOWN; keep receiving until ``recv`` raises :class:`csctp.AssociationClosed`.
@@ -365,40 +420,109 @@ class Association(_AsyncReceiver):
 
 
 class OutStream:
-    """An outbound stream of an :class:`Association`: ``await ostream.send(data, ppid=...)``."""
+    """An outbound stream of an association: ``await ostream.send(data, ppid=...)``."""
 
-    def __init__(self, association: Association, sid: int) -> None:
+    __slots__ = ("association", "sid")
+
+    def __init__(self, association: Union[Association, "EndpointAssociation"], sid: int) -> None:
         self.association = association
-        self.sid = _assoc.OutStream(association.sync, sid).sid
+        self.sid = _assoc._sid(sid, "ostream")
 
-    async def send(self, data: Any, *, ppid: int = 0, unordered: bool = False,
+    async def send(self, data: Buffer, *, ppid: int = 0, unordered: bool = False,
                    ttl: Optional[int] = None, context: int = 0) -> int:
         """Send one message on this stream."""
         return await self.association.send(data, stream=self.sid, ppid=ppid, unordered=unordered,
                                            ttl=ttl, context=context)
 
+    def __repr__(self) -> str:
+        return f"<csctp.aio.OutStream sid={self.sid}>"
 
-def _tail(v: Any, k: int) -> Any:
-    return v[k:] if not isinstance(v, int) and hasattr(v, "__getitem__") else v
+
+class InStream:
+    """An inbound stream of an :class:`Association`: ``await istream.recv()`` returns only its messages.
+
+    As :class:`csctp.InStream`: other streams' messages read on the way stay
+    queued, in order, for the association's ``recv()`` and the other
+    handles (up to ``max_pending_bytes``, then :class:`csctp.PendingLimitError`).
+    """
+
+    __slots__ = ("association", "sid")
+
+    def __init__(self, association: Association, sid: int) -> None:
+        self.association = association
+        self.sid = _assoc._sid(sid, "istream")
+
+    async def recv(self) -> Message:
+        """The next whole message on this stream; suspends until one arrives."""
+        a = self.association
+        eng = a._sync
+        op = f"istream({self.sid}).recv"
+        for _ in range(_FOREVER):
+            m = _assoc._take_stream(eng._pending, self.sid)
+            if m is not None:
+                return m
+            if eng._end is not None:
+                raise eng._end_error(op)
+            eng._check_read_ahead(op, "messages of other streams", "read them with recv() (or their streams' handles)")
+            got = await a._step()
+            if got is None:
+                continue
+            if got.stream == self.sid:
+                return got
+            eng._pending.append(got)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def __aiter__(self) -> AsyncIterator[Message]:
+        return self._iter()
+
+    async def _iter(self) -> AsyncIterator[Message]:
+        while True:
+            try:
+                yield await self.recv()
+            except AssociationClosed:
+                return
+
+    def __repr__(self) -> str:
+        return f"<csctp.aio.InStream sid={self.sid}>"
 
 
-class Endpoint(_AsyncReceiver):
+def _tail(v: PerMessage, k: int) -> PerMessage:
+    return v[k:] if v is not None and not isinstance(v, int) else v
+
+
+async def _send_all(owner: "_AsyncReceiver[Any]", buffers: Buffers, send_from: Callable[[int], int]) -> int:
+    """Send ``buffers[k:]`` until all went, suspending while the send buffer is full."""
+    sent = 0
+    while sent < len(buffers):
+        k = sent
+        n = await owner._retry_send(lambda: send_from(k))
+        sent += n
+        if n == 0:
+            await owner._io.wait(1)
+    return sent
+
+
+class Endpoint(_AsyncReceiver[_endpoint.Endpoint]):
     """A one-to-many endpoint for asyncio; the same arguments as :class:`csctp.Endpoint`.
 
     ``await recv()`` gives messages carrying ``assoc_id``; ``await send(...,
-    assoc_id=...)``; ``await connect(address)``; ``peeloff`` returns an
-    :class:`Association`.
+    assoc_id=...)``; ``await connect(address)``; ``association(assoc_id)``
+    returns an :class:`EndpointAssociation`; ``peeloff`` an :class:`Association`.
     """
 
-    def __init__(self, local: Optional[Address] = None, *, loop: Optional[asyncio.AbstractEventLoop] = None,
-                 endpoint: Optional[_endpoint.Endpoint] = None, **kw: Any) -> None:
-        self._init(endpoint if endpoint is not None else _endpoint.Endpoint(local, **kw), loop)
+    def __init__(self, local: Optional[Address] = None, *, family: Optional[int] = None, backlog: int = 128,
+                 ostreams: int = 10, instreams: int = 10, nodelay: bool = True, sock: Optional[Socket] = None,
+                 loop: Optional[asyncio.AbstractEventLoop] = None,
+                 endpoint: Optional[_endpoint.Endpoint] = None) -> None:
+        if endpoint is None:
+            endpoint = _endpoint.Endpoint(local, family=family, backlog=backlog, ostreams=ostreams,
+                                          instreams=instreams, nodelay=nodelay, sock=sock)
+        self._init(endpoint, loop)
 
     @property
     def sync(self) -> _endpoint.Endpoint:
         """The wrapped (non-blocking) :class:`csctp.Endpoint`."""
-        e: _endpoint.Endpoint = self._sync
-        return e
+        return self._sync
 
     def __aiter__(self) -> AsyncIterator[Message]:
         return self._iter()
@@ -407,7 +531,7 @@ class Endpoint(_AsyncReceiver):
         while True:
             yield await self.recv()
 
-    async def send(self, data: Any, *, assoc_id: Optional[int] = None, to: Optional[Address] = None,
+    async def send(self, data: Buffer, *, assoc_id: Optional[int] = None, to: Optional[Address] = None,
                    stream: int = 0, ppid: int = 0, unordered: bool = False, ttl: Optional[int] = None,
                    context: int = 0) -> int:
         """Send to one association (or address); suspends while the send buffer is full."""
@@ -415,26 +539,20 @@ class Endpoint(_AsyncReceiver):
             data, assoc_id=assoc_id, to=to, stream=stream, ppid=ppid, unordered=unordered, ttl=ttl,
             context=context))
 
-    async def sendall(self, data: Any, *, stream: int = 0, ppid: int = 0, unordered: bool = False,
-                      ttl: Optional[int] = None, context: int = 0) -> int:
-        """Send to every association (``SCTP_SENDALL``)."""
-        return await self._retry_send(lambda: self._sync.sendall(
-            data, stream=stream, ppid=ppid, unordered=unordered, ttl=ttl, context=context))
+    async def sendall(self, data: Buffer, *, stream: int = 0, ppid: int = 0, unordered: bool = False,
+                      ttl: Optional[int] = None, context: int = 0) -> None:
+        """Send to every association (``SCTP_SENDALL``); returns None, as :meth:`csctp.Endpoint.sendall`."""
+        def once() -> int:
+            self._sync.sendall(data, stream=stream, ppid=ppid, unordered=unordered, ttl=ttl, context=context)
+            return 0
+        await self._retry_send(once)
 
-    async def send_batch(self, buffers: Sequence[Any], *, streams: Any = 0, ppids: Any = 0, flags: Any = 0,
-                         assoc_ids: Any = 0) -> int:
+    async def send_batch(self, buffers: Buffers, *, streams: PerMessage = 0, ppids: PerMessage = 0,
+                         flags: PerMessage = 0, assoc_ids: PerMessage = 0) -> int:
         """Send every buffer (``sendmmsg``), suspending on a full send buffer; returns ``len(buffers)``."""
-        buffers = list(buffers)
-        sent = 0
-        while sent < len(buffers):
-            k = sent
-            n = await self._retry_send(lambda: self._sync.send_batch(
-                buffers[k:], streams=_tail(streams, k), ppids=_tail(ppids, k), flags=_tail(flags, k),
-                assoc_ids=_tail(assoc_ids, k)))
-            sent += n
-            if n == 0:
-                await self._io.wait(1)
-        return sent
+        return await _send_all(self, buffers, lambda k: self._sync.send_batch(
+            buffers[k:], streams=_tail(streams, k), ppids=_tail(ppids, k), flags=_tail(flags, k),
+            assoc_ids=_tail(assoc_ids, k)))
 
     async def connect(self, address: Address, *, timeout: Optional[float] = None) -> int:
         """Add an association to *address*; returns its ``assoc_id`` once it is up.
@@ -472,7 +590,7 @@ class Endpoint(_AsyncReceiver):
                     st = _options.get_status(sock, assoc_id=aid)
                 except OSError:
                     raise refused from None
-                if st.state == SCTP_ESTABLISHED:
+                if st.state == AssocState.ESTABLISHED:
                     return aid
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 0.05)
@@ -484,9 +602,9 @@ class Endpoint(_AsyncReceiver):
         except asyncio.TimeoutError:
             raise TimeoutError(f"sctp_connectx({address!r}): timed out after {timeout:g} s") from None
 
-    def _peer_addrs(self, aid: int) -> List[Tuple[Any, ...]]:
+    def _peer_addrs(self, aid: int) -> List[SockAddr]:
         try:
-            return self.sync.peer_addresses(aid)
+            return self._sync.socket.getpaddrs(aid)
         except OSError:
             return []
 
@@ -494,12 +612,16 @@ class Endpoint(_AsyncReceiver):
         """See :meth:`csctp.Endpoint.associations`."""
         return self.sync.associations()
 
+    def association(self, assoc_id: int) -> "EndpointAssociation":
+        """Association *assoc_id* as an :class:`EndpointAssociation` (see :meth:`csctp.Endpoint.association`)."""
+        return EndpointAssociation(self, self._sync.association(assoc_id))
+
     def peeloff(self, assoc_id: int) -> Association:
         """Branch *assoc_id* off into its own :class:`Association` (on the same loop)."""
         return Association(self._sync.peeloff(assoc_id), loop=self._io.loop)
 
     @property
-    def local_addresses(self) -> List[Tuple[Any, ...]]:
+    def local_addresses(self) -> List[SockAddr]:
         """See :attr:`csctp.Endpoint.local_addresses`."""
         return self.sync.local_addresses
 
@@ -516,6 +638,133 @@ class Endpoint(_AsyncReceiver):
         return f"<csctp.aio.Endpoint {self._sync!r}>"
 
 
+class EndpointAssociation(_AsyncQueries):
+    """One association of an :class:`Endpoint` for asyncio: :meth:`Endpoint.association` returns them.
+
+    The twin of :class:`csctp.EndpointAssociation`, with ``send``/``sendv``
+    as coroutines that suspend while the endpoint's send buffer is full.
+    """
+
+    def __init__(self, endpoint: Endpoint, sync: _endpoint.EndpointAssociation) -> None:
+        self._endpoint = endpoint
+        self._queries = self._ea = sync
+
+    @property
+    def endpoint(self) -> Endpoint:
+        """The :class:`Endpoint` this association belongs to."""
+        return self._endpoint
+
+    @property
+    def sync(self) -> _endpoint.EndpointAssociation:
+        """The wrapped :class:`csctp.EndpointAssociation`."""
+        return self._ea
+
+    @property
+    def assoc_id(self) -> int:
+        """The kernel's id of the association on the endpoint's socket."""
+        return self.sync.assoc_id
+
+    async def send(self, data: Buffer, *, stream: int = 0, ppid: int = 0, unordered: bool = False,
+                   ttl: Optional[int] = None, context: int = 0) -> int:
+        """Send one message on this association; suspends while the send buffer is full."""
+        return await self.endpoint._retry_send(lambda: self.sync.send(
+            data, stream=stream, ppid=ppid, unordered=unordered, ttl=ttl, context=context))
+
+    async def sendv(self, buffers: Sequence[Buffer], *, stream: int = 0, ppid: int = 0,
+                    unordered: bool = False, context: int = 0) -> int:
+        """Send one message gathered from several buffers; suspends while the send buffer is full."""
+        return await self.endpoint._retry_send(lambda: self.sync.sendv(
+            buffers, stream=stream, ppid=ppid, unordered=unordered, context=context))
+
+    def ostream(self, sid: int) -> OutStream:
+        """An async handle sending on stream *sid* of this association."""
+        return OutStream(self, sid)
+
+    def shutdown(self) -> None:
+        """Graceful SHUTDOWN of this association (see :meth:`csctp.EndpointAssociation.shutdown`)."""
+        self.sync.shutdown()
+
+    def abort(self, reason: bytes = b"") -> None:
+        """ABORT this association (see :meth:`csctp.EndpointAssociation.abort`)."""
+        self.sync.abort(reason)
+
+    def __repr__(self) -> str:
+        return f"<csctp.aio.EndpointAssociation assoc_id={self.assoc_id} on {self.endpoint!r}>"
+
+
+class Listener:
+    """A listening one-to-one socket for asyncio: ``await accept()`` returns an :class:`Association`.
+
+    What :func:`listen` returns; wraps a :class:`csctp.Listener` (made non-blocking).
+    """
+
+    def __init__(self, listener: _assoc.Listener, *, loop: Optional[asyncio.AbstractEventLoop] = None) -> None:
+        self._sync = listener
+        listener.settimeout(0)
+        self._io = _FdWaiter(_loop(loop), listener.fileno())
+
+    @property
+    def sync(self) -> _assoc.Listener:
+        """The wrapped (non-blocking) :class:`csctp.Listener`."""
+        return self._sync
+
+    async def accept(self) -> Association:
+        """Wait for the next incoming association without blocking the loop."""
+        for _ in range(_FOREVER):
+            try:
+                a = self._sync.accept()
+            except BlockingIOError:
+                await self._io.wait(0)
+                continue
+            return Association(a, loop=self._io.loop)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def __aiter__(self) -> AsyncIterator[Association]:
+        return self._iter()
+
+    async def _iter(self) -> AsyncIterator[Association]:
+        while True:
+            yield await self.accept()
+
+    @property
+    def address(self) -> SockAddr:
+        """See :attr:`csctp.Listener.address`."""
+        return self._sync.address
+
+    @property
+    def local_addresses(self) -> List[SockAddr]:
+        """See :attr:`csctp.Listener.local_addresses`."""
+        return self._sync.local_addresses
+
+    @property
+    def socket(self) -> Socket:
+        """The underlying :class:`csctp.Socket`."""
+        return self._sync.socket
+
+    @property
+    def closed(self) -> bool:
+        """True once closed."""
+        return self._sync.closed
+
+    def fileno(self) -> int:
+        """The listening socket's descriptor."""
+        return self._sync.fileno()
+
+    def close(self) -> None:
+        """Stop listening: remove the loop callbacks, wake a waiting ``accept`` with ``OSError(EBADF)``."""
+        self._io.close()
+        self._sync.close()
+
+    async def __aenter__(self) -> "Listener":
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<csctp.aio.Listener {self._sync!r}>"
+
+
 # ---- entry points --------------------------------------------------------------------------
 
 
@@ -529,6 +778,7 @@ async def _connected(sock: Socket, io: _FdWaiter, address: Address) -> int:
     await io.wait(1)
     err = sock.getsockopt(_socket.SOL_SOCKET, _socket.SO_ERROR)
     if err:
+        assert isinstance(err, int)
         raise OSError(err, f"sctp_connectx({address!r}): {os.strerror(err)}")
     return 0
 
@@ -564,6 +814,20 @@ async def connect(address: Address, *, local: Optional[Address] = None, ostreams
     return Association(_assoc.Association(sock, aid), loop=loop)
 
 
+async def listen(address: Address, *, backlog: int = 128, ostreams: int = 10, instreams: int = 10,
+                 nodelay: bool = True) -> Listener:
+    """Bind *address* and listen on a one-to-one socket; arguments as :func:`csctp.listen`.
+
+    Returns a :class:`Listener`: ``await listener.accept()`` gives one
+    :class:`Association` per peer.  For one socket serving every
+    association use :class:`Endpoint`; for a handler task per association,
+    :func:`start_server`.
+    """
+    loop = asyncio.get_running_loop()
+    return Listener(_assoc.listen(address, backlog=backlog, ostreams=ostreams, instreams=instreams,
+                                  nodelay=nodelay), loop=loop)
+
+
 # accept() errors that pass: the server reports them and tries again after a pause
 _ACCEPT_RESOURCE_ERRNOS = frozenset((_errno.EMFILE, _errno.ENFILE, _errno.ENOBUFS, _errno.ENOMEM))
 _ACCEPT_BACKOFF = 0.1
@@ -572,42 +836,39 @@ _ACCEPT_BACKOFF = 0.1
 class Server:
     """What :func:`start_server` returns: an accept loop running a handler per association.
 
-    ``close()`` stops accepting and cancels running handlers; ``await
-    wait_closed()`` waits for them to finish; ``async with`` does both.
-    Running out of descriptors or memory (``EMFILE``, ``ENFILE``,
-    ``ENOBUFS``, ``ENOMEM``) does not stop it: each failed ``accept`` is
-    reported through ``loop.call_exception_handler`` and retried after
-    0.1 s, as asyncio's own servers do.
+    An asyncio-style extra over :class:`Listener` (as ``asyncio.start_server``
+    is over sockets).  ``close()`` stops accepting and cancels running
+    handlers; ``await wait_closed()`` waits for them to finish; ``async
+    with`` does both.  Running out of descriptors or memory (``EMFILE``,
+    ``ENFILE``, ``ENOBUFS``, ``ENOMEM``) does not stop it: each failed
+    ``accept`` is reported through ``loop.call_exception_handler`` and
+    retried after 0.1 s, as asyncio's own servers do.
     """
 
-    def __init__(self, listener: _assoc.Listener, handler: Callable[[Association], Awaitable[Any]],
+    def __init__(self, listener: Listener, handler: Callable[[Association], Awaitable[object]],
                  loop: asyncio.AbstractEventLoop) -> None:
+        #: The :class:`Listener` the server accepts on.
         self.listener = listener
         self._handler = handler
         self._loop = loop
-        self._io = _FdWaiter(loop, listener.fileno())
-        self._tasks: Set["asyncio.Task[Any]"] = set()
+        self._tasks: Set["asyncio.Task[None]"] = set()
         self._associations: Set[Association] = set()
-        listener.settimeout(0)
         self._accepting = loop.create_task(self._accept_loop())
 
     @property
-    def address(self) -> Tuple[Any, ...]:
-        """The bound address ``(host, port, ...)``."""
+    def address(self) -> SockAddr:
+        """The first bound address ``(host, port, ...)``."""
         return self.listener.address
 
     @property
-    def local_addresses(self) -> List[Tuple[Any, ...]]:
+    def local_addresses(self) -> List[SockAddr]:
         """Every bound address."""
         return self.listener.local_addresses
 
     async def _accept_loop(self) -> None:
         for _ in range(_FOREVER):
             try:
-                a = self.listener.accept()
-            except BlockingIOError:
-                await self._io.wait(0)
-                continue
+                aa = await self.listener.accept()
             except (ConnectionAbortedError, ConnectionResetError):
                 continue
             except OSError as e:
@@ -622,7 +883,6 @@ class Server:
                 })
                 await asyncio.sleep(_ACCEPT_BACKOFF)
                 continue
-            aa = Association(a, loop=self._loop)
             self._associations.add(aa)
             t = self._loop.create_task(self._run(aa))
             self._tasks.add(t)
@@ -640,7 +900,6 @@ class Server:
         self._accepting.cancel()
         for t in list(self._tasks):
             t.cancel()
-        self._io.close()
         self.listener.close()
 
     async def wait_closed(self) -> None:
@@ -660,20 +919,20 @@ class Server:
     async def __aenter__(self) -> "Server":
         return self
 
-    async def __aexit__(self, *exc: Any) -> None:
+    async def __aexit__(self, *exc: object) -> None:
         self.close()
         await self.wait_closed()
 
 
-async def start_server(handler: Callable[[Association], Awaitable[Any]], address: Address, *, backlog: int = 128,
-                       ostreams: int = 10, instreams: int = 10, nodelay: bool = True) -> Server:
+async def start_server(handler: Callable[[Association], Awaitable[object]], address: Address, *,
+                       backlog: int = 128, ostreams: int = 10, instreams: int = 10, nodelay: bool = True) -> Server:
     """Listen on *address* and run ``await handler(association)`` for each new association.
 
-    The association is closed when its handler returns.  One-to-one
-    sockets (one descriptor per association); for a single socket serving
-    every association use :class:`Endpoint`.
+    An asyncio-style extra (as ``asyncio.start_server``): :func:`listen` plus
+    an accept loop.  The association is closed when its handler returns.
+    One-to-one sockets (one descriptor per association); for a single
+    socket serving every association use :class:`Endpoint`.
     """
     loop = asyncio.get_running_loop()
-    lst = _assoc.listen(address, backlog=backlog, ostreams=ostreams, instreams=instreams, nodelay=nodelay)
+    lst = await listen(address, backlog=backlog, ostreams=ostreams, instreams=instreams, nodelay=nodelay)
     return Server(lst, handler, loop)
-

@@ -1,6 +1,7 @@
-"""One-to-one SCTP: :func:`connect`, :func:`listen`, :class:`Listener`, :class:`Association`.
+"""One-to-one SCTP: :func:`connect`, :func:`listen`, :class:`Listener`, :class:`Association`, :class:`Path`.
 
-The thin Pythonic layer over :class:`csctp.Socket` (the Cython core).  It adds
+The front door of csctp, over :class:`csctp.Socket` (the low-level backend,
+the Cython core).  It adds
 what a signalling application wants by default and nothing that costs a
 system call per message:
 
@@ -23,22 +24,37 @@ import errno as _errno
 import socket as _socket
 import struct
 import time
-from typing import (TYPE_CHECKING, Any, Dict, FrozenSet, Iterator, List, Literal, Optional, Sequence, Set, Tuple,
-                    Union, overload)
+from dataclasses import dataclass
+from typing import (TYPE_CHECKING, Any, Dict, FrozenSet, Iterator, List, Optional, Sequence, Set, Tuple, Type,
+                    TypeVar, Union)
 
 from csctp import _notify, _options, constants as C
 from csctp._addr import parse as _parse_addrs
 from csctp._core import Reassembler, Socket
 from csctp._message import Message
+from csctp._options import Status
+from csctp.constants import AssocState, PathState
 
 if TYPE_CHECKING:  # pragma: no cover
-    from csctp._notify import Notification
-    from csctp.endpoint import Endpoint
+    from csctp._batch import Batch, Buffers, PerMessage
+    from csctp._core import Buffer
+    from csctp.endpoint import EndpointAssociation
 
-Address = Union[str, Tuple[Any, ...], Sequence[Union[str, Tuple[Any, ...]]]]
+#: A transport address as the kernel reports it: ``(host, port)`` for IPv4,
+#: ``(host, port, flowinfo, scope_id)`` for IPv6.
+SockAddr = Union[Tuple[str, int], Tuple[str, int, int, int]]
+#: An address as csctp takes it: ``"host:port"``, ``"h1/h2:port"`` (multi-homed),
+#: a :data:`SockAddr`, or a list of these.
+Address = Union[str, SockAddr, Sequence[Union[str, SockAddr]]]
+#: A notification, as ``events()`` and ``items()`` give them (unknown kinds as the base ``Notification``).
+Event = Union[_notify.AssocChange, _notify.PeerAddrChange, _notify.SendFailed, _notify.SendFailedEvent,
+              _notify.RemoteError, _notify.Shutdown, _notify.PartialDelivery, _notify.AdaptationIndication,
+              _notify.Authentication, _notify.SenderDry, _notify.StreamReset, _notify.AssocReset,
+              _notify.StreamChange, _notify.Notification]
 
 __all__ = [
-    "AssociationClosed", "Association", "Listener", "OutStream", "InStream", "PendingLimitError", "connect", "listen",
+    "AssociationClosed", "Association", "Listener", "OutStream", "InStream", "PendingLimitError", "Path",
+    "connect", "listen", "Address", "SockAddr", "Event",
 ]
 
 # Default bound on messages read ahead of their reader (InStream.recv, poll_events).
@@ -88,6 +104,97 @@ def _send_flags(unordered: bool, flags: int = 0) -> int:
     return flags | (C.SCTP_UNORDERED if unordered else 0)
 
 
+@dataclass(frozen=True)
+class Path:
+    """One path of an association: a peer address and what the kernel knows of it.
+
+    From ``SCTP_GET_PEER_ADDR_INFO`` (and ``SCTP_PRIMARY_ADDR`` for
+    *primary*); a snapshot, taken when :meth:`Association.paths` was called.
+    """
+
+    address: SockAddr
+    #: ``PathState.ACTIVE``, ``INACTIVE``, ``PF`` (potentially failed), ``UNCONFIRMED``
+    state: PathState
+    #: smoothed round-trip time, milliseconds
+    srtt: int
+    #: retransmission timeout, milliseconds
+    rto: int
+    #: congestion window, bytes
+    cwnd: int
+    #: path MTU, bytes
+    mtu: int
+    #: True for the path this side sends on by default
+    primary: bool
+
+
+def _same_addr(a: SockAddr, b: Optional[SockAddr]) -> bool:
+    # flowinfo/scope may differ between the kernel's answers for the same address
+    return b is not None and a[:2] == b[:2]
+
+
+def _status(sock: Socket, assoc_id: int) -> Status:
+    """``SCTP_STATUS`` with the states as enums (harmless when the options layer gives them already)."""
+    st = _options.get_status(sock, assoc_id=assoc_id)
+    p = st.primary
+    return st._replace(state=AssocState(st.state), primary=p._replace(state=PathState(p.state)))
+
+
+class _AssocQueries:
+    """What every association object answers about itself: addresses, status, primary, paths.
+
+    Shared by :class:`Association` (its own one-to-one socket: id 0) and
+    :class:`csctp.EndpointAssociation` (the endpoint's socket and its id),
+    so the two have the same names, the same property-or-method choice
+    and the same return types.
+    """
+
+    _sock: Socket
+
+    def _query_id(self) -> int:
+        return 0
+
+    @property
+    def peer_addresses(self) -> List[SockAddr]:
+        """The peer's transport addresses (``sctp_getpaddrs``), as ``(host, port[, flow, scope])`` tuples."""
+        out: List[SockAddr] = self._sock.getpaddrs(self._query_id())
+        return out
+
+    @property
+    def local_addresses(self) -> List[SockAddr]:
+        """This side's transport addresses in the association (``sctp_getladdrs``)."""
+        out: List[SockAddr] = self._sock.getladdrs(self._query_id())
+        return out
+
+    @property
+    def primary(self) -> SockAddr:
+        """The peer address used as primary path; assign an address (str or tuple) to change it."""
+        p = _options.get_primary(self._sock, assoc_id=self._query_id())
+        if p is None:
+            raise OSError("primary: the kernel reported no primary address")
+        return p
+
+    @primary.setter
+    def primary(self, address: Address) -> None:
+        _options.set_primary(self._sock, address, assoc_id=self._query_id())
+
+    @property
+    def status(self) -> Status:
+        """``SCTP_STATUS`` (a fresh query): ``state`` (an :class:`AssocState`), ``instreams``/``outstreams``
+        (the negotiated stream counts), ``primary`` path, unacked and pending data, ..."""
+        return _status(self._sock, self._query_id())
+
+    def paths(self) -> List[Path]:
+        """One :class:`Path` per peer address: state, srtt, rto, cwnd, MTU and whether it is the primary."""
+        sock, aid = self._sock, self._query_id()
+        primary = _options.get_primary(sock, assoc_id=aid)
+        out = []
+        for addr in sock.getpaddrs(aid):
+            info = _options.get_peer_addr_info(sock, addr, assoc_id=aid)
+            out.append(Path(addr, PathState(info.state), int(info.srtt), int(info.rto), int(info.cwnd),
+                            int(info.mtu), _same_addr(addr, primary)))
+        return out
+
+
 class _Pending(collections.deque):  # type: ignore[type-arg]
     """The receive engine's one ordered queue: whole messages and notifications, in arrival order.
 
@@ -109,7 +216,7 @@ class _Pending(collections.deque):  # type: ignore[type-arg]
         super().append(m)
         if isinstance(m, Message):
             self.ndata += 1
-            self.nbytes += len(m.data)
+            self.nbytes += len(m)
 
     def extend(self, ms: Any) -> None:
         for m in ms:
@@ -119,7 +226,7 @@ class _Pending(collections.deque):  # type: ignore[type-arg]
         m = super().popleft()
         if isinstance(m, Message):
             self.ndata -= 1
-            self.nbytes -= len(m.data)
+            self.nbytes -= len(m)
         return m
 
     def __delitem__(self, i: Any) -> None:
@@ -127,7 +234,7 @@ class _Pending(collections.deque):  # type: ignore[type-arg]
         super().__delitem__(i)
         if isinstance(m, Message):
             self.ndata -= 1
-            self.nbytes -= len(m.data)
+            self.nbytes -= len(m)
 
     def clear(self) -> None:
         super().clear()
@@ -173,6 +280,9 @@ def _kind_type(kind: Any) -> int:
                     f"got {type(kind).__name__}")
 
 
+_R = TypeVar("_R", bound="_Receiver")
+
+
 class _Receiver:
     """The receive engine of one socket, shared by Association and Endpoint.
 
@@ -209,11 +319,13 @@ class _Receiver:
     _reasm: Reassembler
     _pending: _Pending
     _pool: Any
-    _end: Optional[Tuple[Any, int, str]]
+    _end: Optional[Tuple[Type[BaseException], int, str]]
     _one_assoc: bool = True
     #: the notification kinds the engine keeps on for itself
     _watched: FrozenSet[int] = _WATCHED
-    max_pending_bytes: int
+    #: Bytes of whole messages a stream handle may hold for other streams (``InStream.recv``)
+    #: and :meth:`poll_events` may read ahead, before refusing to read more.
+    max_pending_bytes: int = DEFAULT_MAX_PENDING
 
     def _init_receiver(self, sock: Socket) -> None:
         self._sock = sock
@@ -227,8 +339,6 @@ class _Receiver:
         #: notification types the user subscribed to (the watched ones are shown only then)
         self._user_kinds: Set[int] = set()
         self._hidden: FrozenSet[int] = self._watched
-        #: Bytes of whole messages a stream handle may hold for other streams (``InStream.recv``)
-        #: and :meth:`poll_events` may read ahead, before refusing to read more.
         self.max_pending_bytes = DEFAULT_MAX_PENDING
         self._watch()
 
@@ -251,7 +361,7 @@ class _Receiver:
         e: BaseException = cls(err, f"{op}: {text}")
         return e
 
-    def _ended(self, cls: Any, err: int, text: str) -> None:
+    def _ended(self, cls: Type[BaseException], err: int, text: str) -> None:
         if self._end is None:
             self._end = (cls, err, text)
             self._arrivals += 1
@@ -395,7 +505,7 @@ class _Receiver:
                 return whole
         return self._recv_message()
 
-    def items(self) -> Iterator[Any]:
+    def items(self) -> Iterator[Union[Message, Event]]:
         """Messages and notifications in the order the kernel delivered them, until the end.
 
         Yields :class:`csctp.Message` objects and notifications (of the
@@ -413,7 +523,7 @@ class _Receiver:
             if item is not None:
                 yield item
 
-    def recv_into(self, buffer: Any) -> Tuple[int, Message]:
+    def recv_into(self, buffer: Buffer) -> Tuple[int, Message]:
         """Receive one message (or the next piece of one) straight into *buffer*: ``(nbytes, Message)``.
 
         Zero-copy: the kernel writes into *buffer*; ``Message.data`` is None.
@@ -425,12 +535,13 @@ class _Receiver:
         if self._pending.ndata:
             m = next(x for x in self._pending if isinstance(x, Message))
             view = memoryview(buffer).cast("B")
-            if len(m.data) > len(view):
-                raise ValueError(f"recv_into: buffered message of {len(m.data)} bytes does not fit in {len(view)}")
+            n = len(m)
+            if n > len(view):
+                raise ValueError(f"recv_into: buffered message of {n} bytes does not fit in {len(view)}")
             self._pending.take(True)
-            view[:len(m.data)] = m.data
-            n = len(m.data)
-            m.data = None
+            if m.data is not None:
+                view[:n] = m.data
+            m.data = None       # type: ignore[assignment]  # as recv_into's own messages: the bytes are in *buffer*
             return n, m
         while True:
             if self._end is not None:
@@ -453,7 +564,7 @@ class _Receiver:
                 continue
             return n, m
 
-    def recv_batch(self, max_messages: int = 64) -> Any:
+    def recv_batch(self, max_messages: int = 64) -> Batch:
         """Receive up to *max_messages* in one system call (``recvmmsg``): a :class:`csctp._batch.Batch`.
 
         The batch's views point into a pool owned by this object and reused
@@ -478,7 +589,7 @@ class _Receiver:
             from csctp import _batch      # numpy, loaded on first use
             self._pool = _batch.BatchPool(max_messages=max_messages)
         try:
-            batch = self._pool.recv(self._sock, max_messages)
+            batch: Batch = self._pool.recv(self._sock, max_messages)
         except OSError as e:
             self._sock_error(e)
             raise
@@ -497,7 +608,7 @@ class _Receiver:
                 except ValueError:
                     pass
 
-    def events(self) -> Iterator["Notification"]:
+    def events(self) -> Iterator[Event]:
         """Iterate over the notifications received so far (typed, see :mod:`csctp._notify`).
 
         Notifications arrive only for kinds passed to :meth:`subscribe`, and
@@ -567,7 +678,7 @@ class _Receiver:
         if self._end[0] is not AssociationClosed:
             raise self._end_error(op)
 
-    def poll_events(self) -> List["Notification"]:
+    def poll_events(self) -> List[Event]:
         """Read everything that is ready without blocking and return the queued notifications.
 
         Data messages read on the way are kept for the next :meth:`recv`, up
@@ -622,14 +733,14 @@ class _Receiver:
         """Close the socket (an association still up is shut down gracefully by the kernel)."""
         self._sock.close()
 
-    def __enter__(self) -> Any:
+    def __enter__(self: _R) -> _R:
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
 
-class Association(_Receiver):
+class Association(_Receiver, _AssocQueries):
     """One SCTP association on a one-to-one socket.
 
     Made by :func:`connect`, :meth:`Listener.accept` or
@@ -642,10 +753,14 @@ class Association(_Receiver):
         if sock.type != _socket.SOCK_STREAM:
             raise ValueError("Association: need a one-to-one (SOCK_STREAM) socket; use csctp.Endpoint for one-to-many")
         self._init_receiver(sock)
-        self.assoc_id = assoc_id
-        """The kernel's association id (informational on a one-to-one socket)."""
+        self._assoc_id = assoc_id
         # set by Endpoint.peeloff: the kernel ignores shutdown(2) on a peeled-off socket
         self._peeled = False
+
+    @property
+    def assoc_id(self) -> int:
+        """The kernel's association id (informational on a one-to-one socket)."""
+        return self._assoc_id
 
     def __repr__(self) -> str:
         if self.closed:
@@ -666,7 +781,7 @@ class Association(_Receiver):
 
     # ---- sending --------------------------------------------------------------------
 
-    def send(self, data: Any, *, stream: int = 0, ppid: int = 0, unordered: bool = False,
+    def send(self, data: Buffer, *, stream: int = 0, ppid: int = 0, unordered: bool = False,
              ttl: Optional[int] = None, context: int = 0) -> int:
         """Send one message from any bytes-like object (no copy): returns the bytes sent.
 
@@ -679,14 +794,15 @@ class Association(_Receiver):
                                  context=context, ttl=ttl)
         return n
 
-    def sendv(self, buffers: Sequence[Any], *, stream: int = 0, ppid: int = 0,
+    def sendv(self, buffers: Sequence[Buffer], *, stream: int = 0, ppid: int = 0,
               unordered: bool = False, context: int = 0) -> int:
         """Send one message gathered from several buffers, without joining them."""
         n: int = self._sock.sendv(buffers, stream=stream, ppid=ppid, flags=_send_flags(unordered),
                                   context=context)
         return n
 
-    def send_batch(self, buffers: Any, *, streams: Any = 0, ppids: Any = 0, flags: Any = 0) -> int:
+    def send_batch(self, buffers: Buffers, *, streams: PerMessage = 0, ppids: PerMessage = 0,
+                   flags: PerMessage = 0) -> int:
         """Send many messages in one system call (``sendmmsg``): returns how many were sent.
 
         *streams*, *ppids*, *flags* are one value for all or one per message.
@@ -697,17 +813,17 @@ class Association(_Receiver):
         n: int = _batch.send_batch(self._sock, buffers, streams=streams, ppids=ppids, flags=flags)
         return n
 
-    def ostream(self, sid: int) -> "OutStream":
+    def ostream(self, sid: int) -> OutStream:
         """A handle that sends on outbound stream *sid*: ``assoc.ostream(3).send(data, ppid=46)``."""
         return OutStream(self, sid)
 
-    def istream(self, sid: int) -> "InStream":
+    def istream(self, sid: int) -> InStream:
         """A handle that receives only messages of inbound stream *sid* (see :class:`InStream`)."""
         return InStream(self, sid)
 
     # ---- events, addresses, state ---------------------------------------------------------
 
-    def subscribe(self, *kinds: str, on: bool = True) -> None:
+    def subscribe(self, *kinds: Union[str, int], on: bool = True) -> None:
         """Turn notifications on (or off with ``on=False``): ``subscribe("assoc_change", "shutdown")``.
 
         Kind names are those of :data:`csctp._notify.KINDS`.  Subscribed
@@ -718,35 +834,6 @@ class Association(_Receiver):
         subscribed.)
         """
         self._subscribe(kinds, on)
-
-    @property
-    def peer_addresses(self) -> List[Tuple[Any, ...]]:
-        """The peer's transport addresses (``sctp_getpaddrs``), as ``(host, port[, flow, scope])`` tuples."""
-        out: List[Tuple[Any, ...]] = self._sock.getpaddrs(0)
-        return out
-
-    @property
-    def local_addresses(self) -> List[Tuple[Any, ...]]:
-        """This side's transport addresses in the association (``sctp_getladdrs``)."""
-        out: List[Tuple[Any, ...]] = self._sock.getladdrs(0)
-        return out
-
-    @property
-    def primary(self) -> Tuple[Any, ...]:
-        """The peer address used as primary path; assign an address (str or tuple) to change it."""
-        p = _options.get_primary(self._sock)
-        if p is None:
-            raise OSError("primary: the kernel reported no primary address")
-        return p
-
-    @primary.setter
-    def primary(self, address: Any) -> None:
-        _options.set_primary(self._sock, address)
-
-    @property
-    def status(self) -> Any:
-        """``SCTP_STATUS``: state, streams in/out, primary path, unacked data, ... (a fresh query)."""
-        return _options.get_status(self._sock)
 
     # ---- ending -------------------------------------------------------------------------
 
@@ -790,18 +877,32 @@ class Association(_Receiver):
             self.close()
 
 
+def _sid(sid: int, op: str) -> int:
+    if not isinstance(sid, int) or isinstance(sid, bool) or not 0 <= sid <= 0xFFFF:
+        raise ValueError(f"{op}: stream id must be an int in 0..65535, got {sid!r}")
+    return sid
+
+
+def _take_stream(pending: _Pending, sid: int) -> Optional[Message]:
+    """Remove and return the first queued message of stream *sid* (None if none is queued)."""
+    if pending.ndata:
+        for i, m in enumerate(pending):
+            if isinstance(m, Message) and m.stream == sid:
+                del pending[i]
+                return m
+    return None
+
+
 class OutStream:
     """An outbound stream of an association: ``send`` with the stream id fixed."""
 
     __slots__ = ("association", "sid")
 
-    def __init__(self, association: Association, sid: int) -> None:
-        if not isinstance(sid, int) or not 0 <= sid <= 0xFFFF:
-            raise ValueError(f"ostream: stream id must be an int in 0..65535, got {sid!r}")
+    def __init__(self, association: Union[Association, EndpointAssociation], sid: int) -> None:
         self.association = association
-        self.sid = sid
+        self.sid = _sid(sid, "ostream")
 
-    def send(self, data: Any, *, ppid: int = 0, unordered: bool = False,
+    def send(self, data: Buffer, *, ppid: int = 0, unordered: bool = False,
              ttl: Optional[int] = None, context: int = 0) -> int:
         """Send one message on this stream (see :meth:`Association.send`)."""
         return self.association.send(data, stream=self.sid, ppid=ppid, unordered=unordered,
@@ -827,20 +928,16 @@ class InStream:
     __slots__ = ("association", "sid")
 
     def __init__(self, association: Association, sid: int) -> None:
-        if not isinstance(sid, int) or not 0 <= sid <= 0xFFFF:
-            raise ValueError(f"istream: stream id must be an int in 0..65535, got {sid!r}")
         self.association = association
-        self.sid = sid
+        self.sid = _sid(sid, "istream")
 
     def recv(self) -> Message:
         """The next whole message on this stream (other streams' messages are buffered)."""
         a = self.association
         pending = a._pending
-        if pending.ndata:
-            for i, m in enumerate(pending):
-                if isinstance(m, Message) and m.stream == self.sid:
-                    del pending[i]
-                    return m
+        m = _take_stream(pending, self.sid)
+        if m is not None:
+            return m
         while True:
             if a._end is not None:
                 raise a._end_error(f"istream({self.sid}).recv")
@@ -882,15 +979,14 @@ class Listener:
             yield self.accept()
 
     @property
-    def address(self) -> Tuple[Any, ...]:
-        """The bound ``(host, port, ...)``: useful after binding port 0."""
-        a: Tuple[Any, ...] = self._sock.getsockname()
-        return a
+    def address(self) -> SockAddr:
+        """The first bound address ``(host, port[, flow, scope])``: useful after binding port 0."""
+        return self.local_addresses[0]
 
     @property
-    def local_addresses(self) -> List[Tuple[Any, ...]]:
+    def local_addresses(self) -> List[SockAddr]:
         """Every bound address (several when multi-homed)."""
-        out: List[Tuple[Any, ...]] = self._sock.getladdrs(0)
+        out: List[SockAddr] = self._sock.getladdrs(0)
         return out
 
     @property
@@ -901,6 +997,16 @@ class Listener:
     def settimeout(self, value: Optional[float]) -> None:
         """Timeout for :meth:`accept` (``None`` blocks, 0 is non-blocking)."""
         self._sock.settimeout(value)
+
+    def gettimeout(self) -> Optional[float]:
+        """The timeout set by :meth:`settimeout`."""
+        t: Optional[float] = self._sock.gettimeout()
+        return t
+
+    @property
+    def closed(self) -> bool:
+        """True once :meth:`close` was called."""
+        return bool(self._sock.closed)
 
     def fileno(self) -> int:
         """The listening socket's file descriptor."""
@@ -914,7 +1020,7 @@ class Listener:
     def __enter__(self) -> "Listener":
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     def __repr__(self) -> str:
@@ -954,25 +1060,14 @@ def connect(address: Address, *, local: Optional[Address] = None, ostreams: int 
     return Association(sock, aid)
 
 
-@overload
-def listen(address: Address, *, backlog: int = ..., mode: Literal["one-to-one"] = ..., ostreams: int = ...,
-           instreams: int = ..., nodelay: bool = ...) -> Listener: ...
-@overload
-def listen(address: Address, *, backlog: int = ..., mode: Literal["one-to-many"], ostreams: int = ...,
-           instreams: int = ..., nodelay: bool = ...) -> "Endpoint": ...
-def listen(address: Address, *, backlog: int = 128, mode: str = "one-to-one", ostreams: int = 10,
-           instreams: int = 10, nodelay: bool = True) -> Any:
-    """Bind *address* (multi-homed specs welcome) and listen.
+def listen(address: Address, *, backlog: int = 128, ostreams: int = 10, instreams: int = 10,
+           nodelay: bool = True) -> Listener:
+    """Bind *address* (multi-homed specs welcome) and listen on a one-to-one socket.
 
-    ``mode="one-to-one"`` returns a :class:`Listener` whose ``accept()`` gives
-    one :class:`Association` per peer; ``mode="one-to-many"`` returns a
-    :class:`csctp.Endpoint` that serves every association on one socket.
+    Returns a :class:`Listener` whose ``accept()`` gives one
+    :class:`Association` per peer.  For one socket serving every
+    association, use :class:`csctp.Endpoint` (``csctp.Endpoint(address)``).
     """
-    if mode == "one-to-many":
-        from csctp.endpoint import Endpoint
-        return Endpoint(address, backlog=backlog, ostreams=ostreams, instreams=instreams, nodelay=nodelay)
-    if mode != "one-to-one":
-        raise ValueError(f"listen: mode must be 'one-to-one' or 'one-to-many', got {mode!r}")
     sock = Socket(_family_of(address), _socket.SOCK_STREAM)
     try:
         _configure(sock, ostreams=ostreams, instreams=instreams, nodelay=nodelay)

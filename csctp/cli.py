@@ -215,7 +215,7 @@ def cmd_listen(args: argparse.Namespace) -> int:
 def cmd_echo(args: argparse.Namespace) -> int:
     """Echo server: every message goes back on its stream with its PPID, to its association."""
     import csctp
-    ep = csctp.listen(args.address, mode="one-to-many", ostreams=args.ostreams, instreams=args.instreams)
+    ep = csctp.Endpoint(args.address, ostreams=args.ostreams, instreams=args.instreams)
     with ep:
         ep.subscribe("assoc_change")
         _say(args, f"echoing on {', '.join(map(_fmt_addr, ep.local_addresses))}")
@@ -238,7 +238,7 @@ def _perf_server(args: argparse.Namespace) -> int:
     import json
 
     import csctp
-    ep = csctp.listen(args.address, mode="one-to-many", ostreams=args.streams_max, instreams=args.streams_max)
+    ep = csctp.Endpoint(args.address, ostreams=args.streams_max, instreams=args.streams_max)
     counts: dict = {}  # type: ignore[type-arg]
     with ep:
         _say(args, f"perf server on {', '.join(map(_fmt_addr, ep.local_addresses))}")

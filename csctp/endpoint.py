@@ -3,19 +3,28 @@
 A signalling gateway's shape: one ``SOCK_SEQPACKET`` socket, messages tagged
 with their association id, replies addressed by id, ``sendall`` broadcasting,
 ``peeloff`` to hand one association its own socket (and thread or task).
+``endpoint.association(assoc_id)`` is an :class:`EndpointAssociation`: one
+association of the endpoint, with the names of :class:`csctp.Association`
+(``status``, ``peer_addresses``, ``primary``, ``paths()``, ``send``,
+``shutdown``, ``abort``, ...).
 """
 
 from __future__ import annotations
 
 import socket as _socket
-from typing import Any, FrozenSet, Iterator, List, Optional, Tuple
+from typing import TYPE_CHECKING, FrozenSet, Iterator, List, Optional, Sequence, Union
 
 from csctp import _options, constants as C
 from csctp._core import Socket
 from csctp._message import Message
-from csctp.association import Address, Association, _configure, _family_of, _Receiver, _send_flags
+from csctp.association import (Address, Association, OutStream, SockAddr, _AssocQueries, _configure, _family_of,
+                               _Receiver, _send_flags)
 
-__all__ = ["Endpoint"]
+if TYPE_CHECKING:  # pragma: no cover
+    from csctp._batch import Buffers, PerMessage
+    from csctp._core import Buffer
+
+__all__ = ["Endpoint", "EndpointAssociation"]
 
 
 class Endpoint(_Receiver):
@@ -27,8 +36,7 @@ class Endpoint(_Receiver):
 
     ``Endpoint(local=None, *, family=None, backlog=128, ostreams=10,
     instreams=10, nodelay=True)``.  With *local* (a multi-homed spec is
-    fine) it binds there and accepts incoming associations (as
-    ``csctp.listen(..., mode="one-to-many")`` does); without it, it is a
+    fine) it binds there and accepts incoming associations; without it, it is a
     client that adds associations with :meth:`connect` or implicitly with
     ``send(..., to=address)``.  *family* defaults to that of *local*
     (AF_INET without one); use AF_INET6 to reach IPv6 peers.
@@ -66,17 +74,43 @@ class Endpoint(_Receiver):
 
     # ---- associations -------------------------------------------------------------------
 
-    def connect(self, address: Address) -> int:
+    def connect(self, address: Address, *, timeout: Optional[float] = None) -> int:
         """Set up a new association to *address* (multi-homed spec) and return its ``assoc_id``.
 
-        Blocks until the association is up (or per :meth:`settimeout`).
+        Blocks until the association is up: at most *timeout* seconds
+        (``TimeoutError``) when given, else per :meth:`settimeout`.
         """
-        aid: int = self._sock.connectx(address)
+        if timeout is None:
+            aid: int = self._sock.connectx(address)
+            return aid
+        old = self._sock.gettimeout()
+        self._sock.settimeout(timeout)
+        try:
+            aid = self._sock.connectx(address)
+        finally:
+            self._sock.settimeout(old)
         return aid
 
     def associations(self) -> List[int]:
         """The ids of the associations currently on this endpoint (``SCTP_GET_ASSOC_ID_LIST``)."""
         return list(_options.get_assoc_ids(self._sock))
+
+    def association(self, assoc_id: int) -> "EndpointAssociation":
+        """Association *assoc_id* of this endpoint as an object: :class:`EndpointAssociation`.
+
+        It answers with the names of :class:`csctp.Association` (``status``,
+        ``peer_addresses``, ``local_addresses``, ``primary``, ``paths()``) and
+        sends, shuts down or aborts that one association; receiving stays
+        the endpoint's (``recv()``, messages carry ``assoc_id``).  Raises
+        ``LookupError`` when the endpoint has no such association (ended,
+        peeled off, or never there).
+        """
+        if not isinstance(assoc_id, int) or isinstance(assoc_id, bool):
+            raise TypeError(f"Endpoint.association: assoc_id must be an int, got {type(assoc_id).__name__}")
+        if assoc_id not in self.associations():
+            raise LookupError(f"Endpoint.association: no association {assoc_id} on this endpoint "
+                              f"(ended, peeled off, or never set up)")
+        return EndpointAssociation(self, assoc_id)
 
     def peeloff(self, assoc_id: int) -> Association:
         """Branch association *assoc_id* off into its own one-to-one :class:`Association`.
@@ -111,7 +145,7 @@ class Endpoint(_Receiver):
     def autoclose(self, seconds: int) -> None:
         _options.set_autoclose(self._sock, seconds)
 
-    def subscribe(self, *kinds: str, on: bool = True) -> None:
+    def subscribe(self, *kinds: Union[str, int], on: bool = True) -> None:
         """Turn notifications on (or off) for every association of this endpoint: ``subscribe("assoc_change")``.
 
         ``assoc_change`` is how a server learns of new associations (COMM_UP)
@@ -120,24 +154,15 @@ class Endpoint(_Receiver):
         """
         self._subscribe(kinds, on, every_assoc=True)
 
-    def peer_addresses(self, assoc_id: int) -> List[Tuple[Any, ...]]:
-        """The peer addresses of association *assoc_id*."""
-        out: List[Tuple[Any, ...]] = self._sock.getpaddrs(assoc_id)
-        return out
-
     @property
-    def local_addresses(self) -> List[Tuple[Any, ...]]:
+    def local_addresses(self) -> List[SockAddr]:
         """The endpoint's bound addresses."""
-        out: List[Tuple[Any, ...]] = self._sock.getladdrs(0)
+        out: List[SockAddr] = self._sock.getladdrs(0)
         return out
-
-    def status(self, assoc_id: int) -> Any:
-        """``SCTP_STATUS`` of association *assoc_id*."""
-        return _options.get_status(self._sock, assoc_id=assoc_id)
 
     # ---- sending --------------------------------------------------------------------------
 
-    def send(self, data: Any, *, assoc_id: Optional[int] = None, to: Optional[Address] = None, stream: int = 0,
+    def send(self, data: Buffer, *, assoc_id: Optional[int] = None, to: Optional[Address] = None, stream: int = 0,
              ppid: int = 0, unordered: bool = False, ttl: Optional[int] = None, context: int = 0) -> int:
         """Send one message to association *assoc_id*, or to address *to*.
 
@@ -150,15 +175,19 @@ class Endpoint(_Receiver):
                                  assoc_id=assoc_id or 0, ttl=ttl, to=to)
         return n
 
-    def sendall(self, data: Any, *, stream: int = 0, ppid: int = 0, unordered: bool = False,
-                ttl: Optional[int] = None, context: int = 0) -> int:
-        """Send one message to every association of this endpoint at once (``SCTP_SENDALL``)."""
-        n: int = self._sock.send(data, stream=stream, ppid=ppid, flags=_send_flags(unordered, C.SCTP_SENDALL),
-                                 context=context, ttl=ttl)
-        return n
+    def sendall(self, data: Buffer, *, stream: int = 0, ppid: int = 0, unordered: bool = False,
+                ttl: Optional[int] = None, context: int = 0) -> None:
+        """Send one message to every association of this endpoint at once (``SCTP_SENDALL``).
 
-    def send_batch(self, buffers: Any, *, streams: Any = 0, ppids: Any = 0, flags: Any = 0,
-                   assoc_ids: Any = 0) -> int:
+        Returns None: the kernel says neither how many associations the
+        message went to nor how much each took (it fails as a whole or
+        not at all, raising ``OSError``).
+        """
+        self._sock.send(data, stream=stream, ppid=ppid, flags=_send_flags(unordered, C.SCTP_SENDALL),
+                        context=context, ttl=ttl)
+
+    def send_batch(self, buffers: Buffers, *, streams: PerMessage = 0, ppids: PerMessage = 0,
+                   flags: PerMessage = 0, assoc_ids: PerMessage = 0) -> int:
         """Send many messages in one system call (``sendmmsg``), each to its ``assoc_ids`` entry.
 
         Returns how many were sent (fewer when a non-blocking send buffer filled up).
@@ -168,11 +197,71 @@ class Endpoint(_Receiver):
                                    assoc_ids=assoc_ids)
         return n
 
-    def abort(self, assoc_id: int, reason: bytes = b"") -> None:
-        """Abort one association (ABORT chunk with *reason* as User-Initiated Abort cause)."""
-        self._sock.send(reason, flags=C.SCTP_ABORT, assoc_id=assoc_id)
 
-    def shutdown(self, assoc_id: int) -> None:
-        """Gracefully shut down one association (SCTP_EOF): queued data is delivered first."""
-        self._sock.send(b"", flags=C.SCTP_EOF, assoc_id=assoc_id)
+class EndpointAssociation(_AssocQueries):
+    """One association of an :class:`Endpoint`: what :meth:`Endpoint.association` returns.
 
+    The one-to-many twin of :class:`csctp.Association` (as Java's
+    ``SctpMultiChannel`` has ``Association`` objects): the same names and
+    the same property-or-method choices for what concerns one association
+    (``assoc_id``, ``status``, ``peer_addresses``, ``local_addresses``,
+    ``primary``, ``paths()``, ``send``, ``sendv``, ``ostream``,
+    ``shutdown``, ``abort``), each a call on the endpoint's socket with
+    this association's id.  Receiving is the endpoint's: messages of every
+    association come from :meth:`Endpoint.recv`, tagged with ``assoc_id``.
+    A cheap handle, holding no state but the id: once the association has
+    ended, its queries raise ``OSError``.
+    """
+
+    __slots__ = ("endpoint", "assoc_id", "_sock")
+
+    def __init__(self, endpoint: Endpoint, assoc_id: int) -> None:
+        #: The :class:`Endpoint` this association belongs to.
+        self.endpoint = endpoint
+        #: The kernel's id of the association on the endpoint's socket.
+        self.assoc_id = assoc_id
+        self._sock = endpoint.socket
+
+    def _query_id(self) -> int:
+        return self.assoc_id
+
+    def __repr__(self) -> str:
+        return f"<csctp.EndpointAssociation assoc_id={self.assoc_id} on {self.endpoint!r}>"
+
+    def __eq__(self, other: object) -> bool:
+        return (isinstance(other, EndpointAssociation) and other.endpoint is self.endpoint
+                and other.assoc_id == self.assoc_id)
+
+    def __hash__(self) -> int:
+        return hash((id(self.endpoint), self.assoc_id))
+
+    def send(self, data: Buffer, *, stream: int = 0, ppid: int = 0, unordered: bool = False,
+             ttl: Optional[int] = None, context: int = 0) -> int:
+        """Send one message on this association (see :meth:`csctp.Association.send`): returns the bytes sent."""
+        return self.endpoint.send(data, assoc_id=self.assoc_id, stream=stream, ppid=ppid, unordered=unordered,
+                                  ttl=ttl, context=context)
+
+    def sendv(self, buffers: Sequence[Buffer], *, stream: int = 0, ppid: int = 0,
+              unordered: bool = False, context: int = 0) -> int:
+        """Send one message gathered from several buffers, without joining them."""
+        n: int = self._sock.sendv(buffers, stream=stream, ppid=ppid, flags=_send_flags(unordered),
+                                  context=context, assoc_id=self.assoc_id)
+        return n
+
+    def ostream(self, sid: int) -> OutStream:
+        """A handle that sends on outbound stream *sid* of this association."""
+        return OutStream(self, sid)
+
+    def shutdown(self) -> None:
+        """Gracefully shut this association down (``SCTP_EOF``): queued data is delivered first.
+
+        The endpoint learns of the completion as an ``assoc_change``
+        notification (``SHUTDOWN_COMP``) once subscribed.
+        """
+        self._sock.send(b"", flags=C.SCTP_EOF, assoc_id=self.assoc_id)
+
+    def abort(self, reason: bytes = b"") -> None:
+        """Abort this association at once (an ABORT chunk carrying *reason* as User-Initiated Abort cause)."""
+        if not isinstance(reason, (bytes, bytearray, memoryview)):
+            raise TypeError(f"abort: reason must be bytes, got {type(reason).__name__}")
+        self._sock.send(reason, flags=C.SCTP_ABORT, assoc_id=self.assoc_id)

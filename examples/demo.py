@@ -10,7 +10,7 @@ then times a burst of echoes.
 """
 
 import argparse
-import socket
+import platform
 import sys
 import threading
 import time
@@ -20,41 +20,26 @@ import csctp
 PPIDS = {46: "Diameter", 3: "M3UA", 18: "S1AP", 60: "NGAP", 0: "unspecified"}
 
 
-def echo_server(srv: csctp.Socket, ready: threading.Event) -> None:
-    ready.set()
-    conn, peer = srv.accept()
-    with conn:
-        while True:
-            m = conn.recv()
-            if not m.data:            # peer shut down the association
-                return
+def echo_server(listener: csctp.Listener) -> None:
+    with listener.accept() as conn:
+        for m in conn:                # whole messages, until the peer shuts the association down
             conn.send(m.data, stream=m.stream, ppid=m.ppid)
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     ap.add_argument("--messages", type=int, default=2000, help="messages in the timed burst")
     ap.add_argument("--streams", type=int, default=5, help="outbound streams to use")
     args = ap.parse_args()
 
-    srv = csctp.Socket(socket.AF_INET, socket.SOCK_STREAM)
-    srv.bind(("127.0.0.1", 0))
-    srv.listen(1)
-    port = srv.getsockname()[1]
-    ready = threading.Event()
-    t = threading.Thread(target=echo_server, args=(srv, ready), daemon=True)
+    listener = csctp.listen("127.0.0.1:0", ostreams=args.streams, instreams=args.streams)
+    port = listener.address[1]
+    t = threading.Thread(target=echo_server, args=(listener,), daemon=True)
     t.start()
-    ready.wait(5)
 
-    cli = csctp.Socket(socket.AF_INET, socket.SOCK_STREAM)
-    cli.settimeout(10)
-    # ask for enough outbound streams before connecting (INITMSG)
-    import struct
-    cli.setsockopt(csctp.constants.SOL_SCTP, csctp.constants.SCTP_INITMSG, struct.pack("HHHH", args.streams, args.streams, 0, 0))
-    cli.setsockopt(csctp.constants.SOL_SCTP, csctp.constants.SCTP_NODELAY, 1)
-    assoc = cli.connect(("127.0.0.1", port))
-    print(f"association {assoc} up: 127.0.0.1:{cli.getsockname()[1]} -> 127.0.0.1:{port}, "
-          f"{args.streams} streams, kernel {__import__('platform').release()}")
+    cli = csctp.connect(f"127.0.0.1:{port}", ostreams=args.streams, instreams=args.streams, timeout=10)
+    print(f"association {cli.assoc_id} up: 127.0.0.1:{cli.local_addresses[0][1]} -> 127.0.0.1:{port}, "
+          f"{cli.status.outstreams} streams, {cli.status.state.name}, kernel {platform.release()}")
 
     ppids = list(PPIDS)[:4]
     for i in range(2 * args.streams):
@@ -84,10 +69,10 @@ def main() -> int:
     dt = time.perf_counter() - t0
     print(f"echoed {received} x {len(payload)}-byte messages over {args.streams} streams in {dt:.2f} s: "
           f"{received / dt:,.0f} msg/s round trip ({window} in flight)")
-    cli.shutdown()
+    cli.shutdown(wait=10)                 # graceful SHUTDOWN, waiting for its completion
     t.join(10)
     cli.close()
-    srv.close()
+    listener.close()
     return 0
 
 

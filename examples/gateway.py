@@ -38,7 +38,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = ap.parse_args(argv)
 
     threads: List[threading.Thread] = []
-    with csctp.listen(args.address, mode="one-to-many") as gw:
+    with csctp.Endpoint(args.address) as gw:            # one-to-many: one socket for every association
         gw.subscribe("assoc_change")
         addrs = ", ".join(f"{h}:{p}" for h, p, *_ in gw.local_addresses)
         print(f"gateway on {addrs}", flush=True)
@@ -47,7 +47,7 @@ def main(argv: Optional[List[str]] = None) -> int:
             msg = gw.recv()
             for ev in gw.events():
                 if isinstance(ev, csctp.AssocChange):
-                    print(f"association {ev.assoc_id}: state {ev.state}", flush=True)
+                    print(f"association {ev.assoc_id}: state {csctp.AssocChangeState(ev.state).name}", flush=True)
             handled += 1
             if msg.data == b"PEEL":
                 assoc = gw.peeloff(msg.assoc_id)

@@ -4,7 +4,8 @@
 
 SERVER and LOCAL are multi-homed specs: "127.0.0.1/127.0.0.2:PORT",
 "127.0.0.3/127.0.0.4:0".  The client shows both address sets and the
-primary path, moves the primary to the peer's last address, and checks that
+primary path, moves the primary to the peer's last address, lists the
+paths (state, RTT, RTO, congestion window, MTU), and checks that
 an echo still comes back.  Run it against examples/echo_server.py listening
 on the same multi-homed address.
 """
@@ -31,6 +32,9 @@ def main(argv: Optional[List[str]] = None) -> int:
         print("primary path:   ", assoc.primary)
         assoc.primary = peers[-1]                  # steer traffic to the peer's last address
         print("primary now:    ", assoc.primary)
+        for path in assoc.paths():                 # one Path per peer address
+            print(f"path {path.address[0]}:{path.address[1]} {path.state.name} srtt {path.srtt} ms "
+                  f"rto {path.rto} ms cwnd {path.cwnd} mtu {path.mtu}{' (primary)' if path.primary else ''}")
         assoc.send(b"over the new primary", ppid=46)
         echo = assoc.recv()
         print("echo:", echo.data.decode(), "ppid", echo.ppid)

@@ -91,8 +91,18 @@ def test_one_to_many_gateway_answers_each_association_and_peels_one_off():
         for i, c in enumerate(clients):
             m = await c.recv()
             assert (m.data, m.stream, m.ppid) == (b"ans:req %d" % i, 1, 46)
+        # one association as an object: the queries and sends of csctp.aio.Association
+        ea = gw.association(seen[b"req 3"])
+        assert isinstance(ea, csctp.aio.EndpointAssociation) and ea.assoc_id == seen[b"req 3"]
+        assert ea.peer_addresses == clients[3].local_addresses
+        assert ea.status.state is csctp.AssocState.ESTABLISHED
+        assert [p.address for p in ea.paths() if p.primary] == [ea.primary]
+        await ea.send(b"object", stream=2, ppid=5)
+        await ea.ostream(3).send(b"handle")
+        got = [await clients[3].recv() for _ in range(2)]
+        assert [(m.data, m.stream, m.ppid) for m in got] == [(b"object", 2, 5), (b"handle", 3, 0)]
         # broadcast to everyone
-        await gw.sendall(b"bye", ppid=7)
+        assert await gw.sendall(b"bye", ppid=7) is None
         for c in clients:
             assert (await c.recv()).data == b"bye"
         # peel client 0's association off into its own asyncio association
@@ -259,3 +269,39 @@ def test_async_batches_send_everything_and_receive_it():
             x.close()
 
     run(main())
+
+
+def test_aio_listen_accept_and_stream_handles_mirror_the_sync_ones():
+    before = fds()
+
+    async def main():
+        lst = await csctp.aio.listen("127.0.0.1:0", ostreams=4, instreams=4)
+        assert isinstance(lst, csctp.aio.Listener) and lst.address == lst.local_addresses[0]
+        accepting = asyncio.get_running_loop().create_task(lst.accept())
+        await asyncio.sleep(0.05)
+        assert not accepting.done()                          # waits without blocking the loop
+        a = await csctp.aio.connect(f"127.0.0.1:{lst.address[1]}", ostreams=4, timeout=30)
+        b = await asyncio.wait_for(accepting, 30)
+        assert isinstance(b, csctp.aio.Association)
+        assert [p.address for p in a.paths()] == a.peer_addresses and a.paths()[0].primary
+        assert a.status.state is csctp.AssocState.ESTABLISHED
+        for i in range(3):
+            await a.send(b"s1-%d" % i, stream=1)
+            await a.send(b"s2-%d" % i, stream=2)
+        assert [(await b.istream(2).recv()).data for _ in range(3)] == [b"s2-0", b"s2-1", b"s2-2"]
+        assert [(await b.recv()).data for _ in range(3)] == [b"s1-0", b"s1-1", b"s1-2"]   # kept, in order
+        waiting = asyncio.get_running_loop().create_task(b.istream(3).recv())
+        await a.ostream(0).send(b"other")
+        await a.sendv([b"three ", b"parts ", b"joined"], stream=3)
+        assert (await asyncio.wait_for(waiting, 30)).data == b"three parts joined"
+        assert (await b.recv()).data == b"other"
+        a.shutdown()
+        assert [m async for m in b.istream(1)] == []         # ends at the shutdown
+        lst.close()
+        with pytest.raises(OSError):
+            await lst.accept()
+        for x in (a, b):
+            x.close()
+
+    run(main())
+    assert fds() == before

@@ -2,6 +2,7 @@
 
 import select
 import socket
+import time
 
 import pytest
 
@@ -12,7 +13,7 @@ from csctp import constants as C
 @pytest.fixture
 def gateway():
     """A listening one-to-many endpoint and a factory of one-to-one clients connected to it."""
-    ep = csctp.listen("127.0.0.1:0", mode="one-to-many")
+    ep = csctp.Endpoint("127.0.0.1:0")
     ep.settimeout(10)
     port = ep.local_addresses[0][1]
     clients = []
@@ -50,8 +51,24 @@ def test_messages_carry_assoc_id_and_replies_go_by_id(gateway):
     m = b.recv()
     assert (m.data, m.stream, m.ppid) == (b"to b", 3, 9)
     assert a.recv().data == b"to a"
-    assert ep.peer_addresses(ia) == a.local_addresses
-    assert ep.status(ia).outstreams == 10
+    ea = ep.association(ia)
+    assert isinstance(ea, csctp.EndpointAssociation) and ea.assoc_id == ia and ea.endpoint is ep
+    assert ea.peer_addresses == a.local_addresses
+    assert ea.local_addresses == a.peer_addresses
+    st = ea.status
+    assert (st.assoc_id, st.outstreams, st.instreams) == (ia, 10, 10)
+    assert st.state is csctp.AssocState.ESTABLISHED
+    assert ea.primary in a.local_addresses
+    paths = ea.paths()
+    assert sorted(p.address for p in paths) == sorted(a.local_addresses)
+    assert [(p.address, p.state) for p in paths if p.primary] == [(ea.primary, csctp.PathState.ACTIVE)]
+    assert ep.association(ib).status.assoc_id == ib             # each object asks about its own association
+    ea.send(b"by object", stream=2, ppid=7)
+    ea.ostream(4).send(b"by stream handle")
+    assert [(m.data, m.stream, m.ppid) for m in (a.recv(), a.recv())] == [
+        (b"by object", 2, 7), (b"by stream handle", 4, 0)]
+    assert ea.sendv([b"gathered ", b"pieces"], ppid=1) == 15
+    assert a.recv().data == b"gathered pieces"
 
 
 def test_sendall_reaches_every_association(gateway):
@@ -61,7 +78,7 @@ def test_sendall_reaches_every_association(gateway):
         c.send(b"hello")
     for _ in cs:
         ep.recv()
-    ep.sendall(b"broadcast", ppid=5)
+    assert ep.sendall(b"broadcast", ppid=5) is None
     assert [(m.data, m.ppid) for m in (c.recv() for c in cs)] == [(b"broadcast", 5)] * 3
 
 
@@ -77,8 +94,9 @@ def test_client_endpoint_connects_and_sends_implicitly(gateway):
     ep, port, _ = gateway
     with csctp.Endpoint() as cli:
         cli.settimeout(10)
-        aid = cli.connect(f"127.0.0.1:{port}")
+        aid = cli.connect(f"127.0.0.1:{port}", timeout=5)       # as csctp.aio.Endpoint.connect
         assert aid in cli.associations()
+        assert cli.gettimeout() == 10                           # the endpoint's own timeout is back
         cli.send(b"explicit", assoc_id=aid)
         m = ep.recv()
         assert m.data == b"explicit"
@@ -158,12 +176,18 @@ def test_endpoint_abort_and_shutdown_one_association(gateway):
     a.send(b"a")
     b.send(b"b")
     ids = {m.data: m.assoc_id for m in (ep.recv(), ep.recv())}
-    ep.abort(ids[b"a"], b"go away")
+    ep.association(ids[b"a"]).abort(b"go away")
     with pytest.raises(ConnectionResetError):
         a.recv()
-    ep.shutdown(ids[b"b"])
+    ep.association(ids[b"b"]).shutdown()
     with pytest.raises(csctp.AssociationClosed):
         b.recv()
+    for _ in range(50):                                # the kernel forgets them once they have ended
+        if not ep.associations():
+            break
+        time.sleep(0.1)
+    with pytest.raises(LookupError, match="no association"):
+        ep.association(ids[b"a"])
 
 
 def test_endpoint_rejects_a_one_to_one_socket():

@@ -73,6 +73,11 @@ def test_multihomed_client_moves_the_primary_and_still_gets_its_echo():
     assert rc == 0, err
     assert "127.0.0.3" in out and "127.0.0.4" in out
     assert re.search(r"primary now: +\('127\.0\.0\.2', %d" % port, out)
+    paths = [ln for ln in out.splitlines() if ln.startswith("path ")]        # assoc.paths(): one per peer address
+    assert len(paths) == 2
+    assert sum(ln.endswith("(primary)") for ln in paths) == 1
+    assert re.match(r"path 127\.0\.0\.2:%d [A-Z]+ srtt \d+ ms rto \d+ ms cwnd \d+ mtu \d+ \(primary\)$" % port,
+                    next(ln for ln in paths if ln.endswith("(primary)")))
     assert "echo: over the new primary ppid 46" in out
 
 
@@ -97,7 +102,7 @@ def test_gateway_answers_by_association_and_peels_one_off():
     finally:
         rc, out, err = finish(gw)
     assert rc == 0, err
-    assert "peeled off" in out and re.search(r"association \d+: state 0", out)   # COMM_UP events
+    assert "peeled off" in out and re.search(r"association \d+: state COMM_UP", out)   # COMM_UP events
 
 
 def test_diameter_over_asyncio():

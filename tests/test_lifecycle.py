@@ -136,7 +136,7 @@ def test_sync_receivers_see_every_message_then_the_end(mode, end):
         server = csctp.listen("127.0.0.1:0")
         port = server.address[1]
     else:
-        server = csctp.listen("127.0.0.1:0", mode="one-to-many")
+        server = csctp.Endpoint("127.0.0.1:0")
         port = server.local_addresses[0][1]
     server.settimeout(WAIT)
     peer = Peer(port, end)
@@ -167,7 +167,7 @@ def test_sync_receivers_see_every_message_then_the_end(mode, end):
             assert first.data == b"m0"
             aid = first.assoc_id
             server.max_pending_bytes = 1 << 20
-            peer.finish(lambda: server.shutdown(aid), lambda: server.send(b"unread", assoc_id=aid))
+            peer.finish(lambda: server.association(aid).shutdown(), lambda: server.send(b"unread", assoc_id=aid))
             got = []
             for item in server.items():
                 if isinstance(item, csctp.AssocChange) and item.assoc_id == aid and item.state != C.SCTP_COMM_UP:
@@ -229,7 +229,7 @@ def test_aio_receivers_see_every_message_then_the_end(mode, end):
                 await loop.run_in_executor(None, peer.send_all)
                 first = await asyncio.wait_for(ep.recv(), WAIT)
                 aid = first.assoc_id
-                await loop.run_in_executor(None, peer.finish, lambda: ep.sync.shutdown(aid),
+                await loop.run_in_executor(None, peer.finish, lambda: ep.association(aid).shutdown(),
                                            lambda: ep.sync.send(b"unread", assoc_id=aid))
                 got = [first.data]
 
@@ -342,7 +342,7 @@ def test_aio_local_shutdown_ends_recv_and_wait_closed():
 # ---- peeled-off associations see the peer's shutdown --------------------------------------
 
 def test_peeled_off_association_sees_the_peer_shutdown():
-    ep = csctp.listen("127.0.0.1:0", mode="one-to-many")
+    ep = csctp.Endpoint("127.0.0.1:0")
     ep.settimeout(WAIT)
     cli = csctp.connect(f"127.0.0.1:{ep.local_addresses[0][1]}", timeout=WAIT)
     try:
@@ -366,7 +366,7 @@ def test_gateway_private_session_ends_when_the_peer_shuts_down(capsys):
         import gateway
     finally:
         sys.path.pop(0)
-    ep = csctp.listen("127.0.0.1:0", mode="one-to-many")
+    ep = csctp.Endpoint("127.0.0.1:0")
     ep.settimeout(WAIT)
     cli = csctp.connect(f"127.0.0.1:{ep.local_addresses[0][1]}", timeout=WAIT)
     try:
@@ -565,7 +565,7 @@ def test_recv_batch_never_overtakes_messages_read_ahead(assoc_pair):
 
 
 def test_recv_batch_learns_the_end_from_a_notification_in_the_batch():
-    ep = csctp.listen("127.0.0.1:0", mode="one-to-many")
+    ep = csctp.Endpoint("127.0.0.1:0")
     ep.settimeout(WAIT)
     cli = csctp.connect(f"127.0.0.1:{ep.local_addresses[0][1]}", timeout=WAIT)
     try:
@@ -593,7 +593,7 @@ def test_recv_batch_learns_the_end_from_a_notification_in_the_batch():
 # ---- a partial message moves with peeloff ------------------------------------------------
 
 def test_peeloff_moves_the_part_of_a_message_already_received():
-    ep = csctp.listen("127.0.0.1:0", mode="one-to-many")
+    ep = csctp.Endpoint("127.0.0.1:0")
     cli = csctp.connect(f"127.0.0.1:{ep.local_addresses[0][1]}", timeout=WAIT)
     try:
         big = bytes(range(200))
