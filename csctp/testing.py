@@ -299,6 +299,8 @@ def _boot_once(argv: List[str], env: Mapping[str, str], boot_timeout: float, tim
             _dismiss_guard(guard)
         for sig, handler in saved.items():
             signal.signal(sig, handler)
+        if caught:             # one that came while the VM was ending anyway: still a stop
+            raise SystemExit(128 + caught[0])
 
 
 def _watch(proc: "subprocess.Popen[bytes]", threads: List[threading.Thread], boot_timeout: float,
@@ -321,10 +323,10 @@ def _watch(proc: "subprocess.Popen[bytes]", threads: List[threading.Thread], boo
             out.flush()
 
     assert proc.stdout is not None and proc.stderr is not None
-    threads += [threading.Thread(target=relay, args=(proc.stdout, sys.stdout.buffer, True), daemon=True),
-                threading.Thread(target=relay, args=(proc.stderr, sys.stderr.buffer, False), daemon=True)]
-    for t in threads:
+    for src, out, watch in ((proc.stdout, sys.stdout.buffer, True), (proc.stderr, sys.stderr.buffer, False)):
+        t = threading.Thread(target=relay, args=(src, out, watch), daemon=True)
         t.start()
+        threads.append(t)      # only started threads: a stop signal may come between the two lines
     start = time.monotonic()
     while proc.poll() is None:
         now = time.monotonic()
