@@ -22,7 +22,7 @@ SOURCES := setup.py pyproject.toml $(wildcard csctp/*.pyx csctp/*.pxd csctp/incl
 help:
 	@echo "make demo   echo server + client over real SCTP (VM if this kernel has none)"
 	@echo "make test   the whole suite on a real SCTP kernel (VM if this kernel has none)"
-	@echo "make build  build the extension in place"
+	@echo "make build  build the extension in place (and the csctp command in $(VENV)/bin)"
 	@echo "make docs   the guides and the API reference into build/docs (warnings are errors; part of make test)"
 	@echo "make clean  remove build products (keeps the venv)"
 	@echo "make wheel       sdist + repaired manylinux wheel of this machine into wheelhouse/"
@@ -46,7 +46,15 @@ build/.inplace: $(SOURCES) $(VENV)/.python-deps
 	$(VPY) setup.py -q build_ext --inplace -j 2
 	@mkdir -p build && touch $@
 
-build: system-deps build/.inplace
+# The `csctp` console script ([project.scripts] in pyproject.toml: csctp.cli:main).
+# pip writes it when it installs a wheel; the in-place build is never pip-installed,
+# so it is written here, the way pip would, for the README's `csctp check`.
+$(VENV)/bin/csctp: pyproject.toml $(VENV)/.python-deps
+	printf '%s\n' '#!$(CURDIR)/$(VPY)' '"""The csctp command line (csctp.cli:main) for the in-place build."""' \
+	    'import sys' 'from csctp.cli import main' 'sys.exit(main())' > $@
+	chmod +x $@
+
+build: system-deps build/.inplace $(VENV)/bin/csctp
 
 demo: build
 	$(HARNESS) -- $(VPY) examples/demo.py
@@ -157,7 +165,7 @@ bench-quick: bench-deps
 bench-micro: bench-deps
 	$(HARNESS) -- $(PYTEST) bench/test_micro.py --benchmark-only -q $(BENCH_ARGS)
 
-# ---- reliability: long tests, fuzzing, sanitizer build ----------------
+# ---- reliability: long tests, fuzzing, sanitizer build ----------------------------
 # `make test` leaves out tests marked `long` (pyproject addopts: -m "not long").
 .PHONY: test-long fuzz fuzz-asan asan
 FUZZ_SECONDS ?= 60

@@ -1,7 +1,9 @@
-"""The ``csctp`` command line: ``csctp check`` and friends.
+"""The ``csctp`` command line: ``csctp check``, ``listen``, ``connect``, ``echo`` and ``perf``.
 
-Each sub-command is a function ``cmd_NAME(args) -> int`` registered in
-:func:`build_parser`; ``main`` parses and dispatches.
+Installed as the ``csctp`` console script; ``python -m csctp`` and
+``python -m csctp.cli`` run the same :func:`main`.  Each sub-command is a
+function ``cmd_NAME(args) -> int`` registered in :func:`build_parser`;
+``main`` parses and dispatches.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import argparse
 import os
 import platform
 import sys
-from typing import TYPE_CHECKING, List, Optional
+from typing import TYPE_CHECKING, Dict, List, Optional, Tuple
 
 if TYPE_CHECKING:  # pragma: no cover
     import csctp
@@ -48,7 +50,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     """Say whether this kernel speaks SCTP, how it is configured, and what to do if not."""
     from csctp.testing import kernel_has_sctp, vm_problem
 
-    print(f"csctp {__version__} on Linux {platform.release()} ({platform.machine()}), Python {platform.python_version()}")
+    print(f"csctp {__version__} on Linux {platform.release()} ({platform.machine()}), "
+          f"Python {platform.python_version()}")
     ok = kernel_has_sctp(try_modprobe=True)
     loaded = os.path.isdir("/sys/module/sctp")
     print(f"kernel SCTP: {'yes' if ok else 'NO'} (module {'loaded' if loaded else 'not loaded or built in'})")
@@ -71,18 +74,27 @@ def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="csctp", description="SCTP tools built on csctp.")
     ap.add_argument("--version", action="version", version=f"csctp {__version__}")
     sub = ap.add_subparsers(dest="command", metavar="COMMAND")
-    p = sub.add_parser("check", help="does this kernel support SCTP, and how is it configured")
+    p = sub.add_parser("check", help="does this kernel support SCTP, and how is it configured",
+                       description="Say whether this kernel can open SCTP sockets (loading the sctp module "
+                                   "where permitted), print the net.sctp sysctls that shape its behaviour, "
+                                   "and, without SCTP, what to install or how to run under the csctp VM "
+                                   "harness. Exits 0 when SCTP works, 1 when it does not.")
     p.set_defaults(func=cmd_check)
     _add_tool_parsers(sub)
     return ap
 
 
 def main(argv: Optional[List[str]] = None) -> int:
+    """Run the ``csctp`` command line on *argv* (default ``sys.argv[1:]``): the exit status.
+
+    Without a command it prints the help and returns 0; usage errors exit 2
+    (argparse) and failures (refused, unreachable) return 1.
+    """
     ap = build_parser()
     args = ap.parse_args(argv)
     if not getattr(args, "func", None):
         ap.print_help()
-        return 2
+        return 0
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
@@ -95,7 +107,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         return 1
 
 
-# ---- issue 5: listen / connect (ncat-like), echo, perf (iperf-like) ----------------------------
+# ---- listen / connect (ncat-like), echo, perf (iperf-like) ---------------------------------------
 
 PERF_DATA, PERF_PING, PERF_REPORT = 0x70657201, 0x70657202, 0x70657203   # "per\\x01".. : perf's own PPIDs
 
@@ -104,8 +116,23 @@ def _say(args: argparse.Namespace, msg: str) -> None:
     print(f"csctp {args.command}: {msg}", file=sys.stderr, flush=True)
 
 
-def _fmt_addr(a: tuple) -> str:  # type: ignore[type-arg]
+def _fmt_addr(a: Tuple[str, int]) -> str:
     return f"[{a[0]}]:{a[1]}" if ":" in a[0] else f"{a[0]}:{a[1]}"
+
+
+def _split_lines(buf: bytes, keep_ends: bool) -> Tuple[List[bytes], bytes]:
+    """The complete lines in *buf* and the unterminated rest.
+
+    With *keep_ends* each line keeps its end exactly (``\\n`` or ``\\r\\n``), so
+    ``--raw`` sends the bytes it read; otherwise both ends are removed.
+    """
+    cut = buf.rfind(b"\n") + 1
+    lines = buf[:cut].split(b"\n")[:-1]
+    if keep_ends:
+        lines = [line + b"\n" for line in lines]
+    else:
+        lines = [line[:-1] if line.endswith(b"\r") else line for line in lines]
+    return lines, buf[cut:]
 
 
 def _print_message(m: "csctp.Message", raw: bool) -> None:
@@ -154,11 +181,11 @@ def _relay(args: argparse.Namespace, a: "csctp.Association", close_on_stdin_eof:
                     if not chunk:
                         sel.unregister(stdin_fd)
                         stdin_done_at = time.monotonic()
-                        chunk, pending = pending, b""
-                        lines = [chunk] if chunk else []
+                        # the last line may lack its end: sent as it is (--raw) or without a stray \r
+                        lines = [pending if args.raw or not pending.endswith(b"\r") else pending[:-1]]
+                        pending = b""
                     else:
-                        pending += chunk
-                        *lines, pending = pending.split(b"\n")
+                        lines, pending = _split_lines(pending + chunk, keep_ends=args.raw)
                     for line in lines:
                         if line:
                             a.settimeout(args.timeout)
@@ -234,16 +261,37 @@ def cmd_echo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _perf_report(data: bytes, assoc_id: int) -> Tuple[str, int]:
+    """(run id, associations in that run) from a client's report.
+
+    A client sends one report per association, each naming its run (a random
+    id) and how many associations the run opened.  A report without them
+    (another perf client) is a run of its own, of one association.
+    """
+    import json
+    try:
+        r = json.loads(data)
+        run, n = r["run"], r["associations"]
+        if isinstance(run, str) and isinstance(n, int) and not isinstance(n, bool) and n >= 1:
+            return run, n
+    except (ValueError, TypeError, KeyError):
+        pass
+    return f"assoc {assoc_id}", 1
+
+
 def _perf_server(args: argparse.Namespace) -> int:
     import json
 
     import csctp
+    if args.once is not None and args.once < 1:
+        raise ValueError(f"--once must be >= 1 client runs, got {args.once}")
     ep = csctp.Endpoint(args.address, ostreams=args.streams_max, instreams=args.streams_max)
-    counts: dict = {}  # type: ignore[type-arg]
+    counts: Dict[int, List[int]] = {}      # assoc_id -> [messages, bytes] received
+    waiting: Dict[str, int] = {}           # run id -> reports still to come
     with ep:
         _say(args, f"perf server on {', '.join(map(_fmt_addr, ep.local_addresses))}")
-        reports = 0
-        while args.once is None or reports < args.once:
+        runs = 0
+        while args.once is None or runs < args.once:
             m = ep.recv()
             if m.ppid == PERF_DATA:
                 c = counts.setdefault(m.assoc_id, [0, 0])
@@ -255,7 +303,13 @@ def _perf_server(args: argparse.Namespace) -> int:
                 msgs, nbytes = counts.pop(m.assoc_id, [0, 0])
                 ep.send(json.dumps({"messages": msgs, "bytes": nbytes}).encode(), assoc_id=m.assoc_id,
                         ppid=PERF_REPORT)
-                reports += 1
+                # a run counts once, when the last of its associations has had its answer
+                run, n = _perf_report(m.data, m.assoc_id)
+                left = waiting.pop(run, n) - 1
+                if left > 0:
+                    waiting[run] = left
+                else:
+                    runs += 1
     return 0
 
 
@@ -360,10 +414,11 @@ def _perf_client(args: argparse.Namespace) -> int:
             rtts.append((time.perf_counter() - t) * 1e6)
             if struct.unpack_from("!Q", m.data)[0] != k:
                 raise OSError(f"perf: ping {k} came back out of order")
-        # last: the server may exit after the reports (perf server --once N)
+        # last: the server may exit once every association of this run has its report (perf server --once N)
+        report = json.dumps({"run": os.urandom(8).hex(), "associations": len(assocs)}).encode()
         received = nbytes = 0
         for a in assocs:
-            a.send(b"report", ppid=PERF_REPORT)
+            a.send(report, ppid=PERF_REPORT)
             r = json.loads(a.recv().data)
             received += r["messages"]
             nbytes += r["bytes"]
@@ -416,7 +471,9 @@ def _add_tool_parsers(sub: "argparse._SubParsersAction[argparse.ArgumentParser]"
         p.add_argument("--stream", type=int, default=0, help="stream to send stdin lines on (default 0)")
         p.add_argument("--ppid", type=lambda v: int(v, 0), default=0, help="PPID of sent messages (host order)")
         p.add_argument("--unordered", action="store_true", help="send unordered")
-        p.add_argument("--raw", action="store_true", help="print only the received data, no metadata")
+        p.add_argument("--raw", action="store_true",
+                       help="bytes as they are: each stdin line is sent with its line end (\\n or \\r\\n), "
+                            "received data is printed without metadata or added newlines")
         p.add_argument("--expect", type=int, default=None, metavar="N", help="exit after receiving N messages")
         p.add_argument("--timeout", type=positive_timeout, default=10.0, help="connect/send timeout in s")
         p.add_argument("--idle-timeout", type=float, default=2.0,
@@ -461,6 +518,11 @@ def _add_tool_parsers(sub: "argparse._SubParsersAction[argparse.ArgumentParser]"
     p.add_argument("--rtt-count", type=int, default=1000, help="ping-pongs for RTT percentiles (default 1000)")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.add_argument("--timeout", type=positive_timeout, default=10.0, help="connect/report timeout in s")
-    p.add_argument("--once", type=int, default=None, metavar="N", help="server: exit after N client reports")
+    p.add_argument("--once", type=int, default=None, metavar="N",
+                   help="server: exit after N client runs (a run counts once, however many --associations)")
     p.add_argument("--streams-max", type=int, default=1024, help="server: streams to accept (default 1024)")
     p.set_defaults(func=cmd_perf)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -22,6 +22,12 @@ possible it exits with status 2 and says what to install.  Environment:
 ``CSCTP_VM_BOOT_RETRIES`` boots to retry after a hung boot (default 2)
 
 Inside, ``CSCTP_KERNEL_PATH`` is ``native`` or ``vm`` and ``CSCTP_REQUIRE_SCTP=1``.
+
+No VM outlives this command.  vng and QEMU run in a process group of their
+own; SIGTERM, SIGINT or SIGHUP here (``timeout``, Ctrl-C, a closed terminal)
+kills that whole group, waits for it, and exits with 128 + the signal
+number.  If this process is killed outright (SIGKILL), a small guard process
+started next to the VM sees it go and kills the group.
 """
 
 from __future__ import annotations
@@ -40,7 +46,8 @@ import subprocess
 import sys
 import threading
 import time
-from typing import List, Optional, Sequence
+from types import FrameType
+from typing import IO, List, Mapping, Optional, Sequence
 
 IPPROTO_SCTP = 132
 GUEST_UP = b"csctp.testing: guest up"
@@ -90,7 +97,7 @@ def find_vm_kernel() -> Optional[str]:
         if glob.glob(f"/lib/modules/{ver}/kernel/net/sctp/sctp.ko*"):
             cands.append(path)
 
-    def key(p: str):
+    def key(p: str) -> List[object]:
         return [int(x) if x.isdigit() else x for x in re.split(r"[.-]", _kernel_version(p))]
 
     cands.sort(key=key)
@@ -180,7 +187,8 @@ def run_vm(cmd: Sequence[str], rwdirs: Sequence[str] = ()) -> int:
     return 125
 
 
-def _kill(proc: subprocess.Popen) -> None:
+def _kill(proc: "subprocess.Popen[bytes]") -> None:
+    """Kill the VM's whole process group (vng, its helpers, QEMU) and reap vng."""
     try:
         os.killpg(proc.pid, signal.SIGKILL)
     except ProcessLookupError:
@@ -188,7 +196,54 @@ def _kill(proc: subprocess.Popen) -> None:
     proc.wait()
 
 
-def _boot_once(argv: List[str], env: dict, boot_timeout: float, timeout: float) -> Optional[int]:
+# Run by the guard process: it waits on a pipe only this harness holds open.  The
+# harness writes "done" once the VM is gone; end of file without it means the
+# harness died without cleaning up (SIGKILL, a crash), and the VM goes with it.
+_GUARD = """\
+import os, signal, sys
+pgid = int(sys.argv[1])
+if sys.stdin.buffer.read() != b"done":
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+"""
+
+_STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+
+
+class _Stop(Exception):
+    """A stop signal arrived while a VM was running."""
+
+    def __init__(self, signo: int) -> None:
+        super().__init__(signo)
+        self.signo = signo
+
+
+def _start_guard(pgid: int) -> int:
+    """Start the guard for process group *pgid*; return the pipe end that keeps it waiting."""
+    r, w = os.pipe()
+    try:
+        # a session of its own: a signal to this harness's group (timeout, Ctrl-C) does not reach it
+        subprocess.Popen([sys.executable, "-c", _GUARD, str(pgid)], stdin=r, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL, start_new_session=True)
+    except BaseException:
+        os.close(w)
+        raise
+    finally:
+        os.close(r)
+    return w
+
+
+def _dismiss_guard(w: int) -> None:
+    try:
+        os.write(w, b"done")
+    except OSError:           # the guard is gone already
+        pass
+    os.close(w)
+
+
+def _boot_once(argv: List[str], env: Mapping[str, str], boot_timeout: float, timeout: float) -> Optional[int]:
     """One VM run: the command's exit status, or None if the guest never came up.
 
     The guest's stdout and stderr are relayed through pipes (chunk by chunk,
@@ -196,12 +251,64 @@ def _boot_once(argv: List[str], env: dict, boot_timeout: float, timeout: float) 
     directly: QEMU reopens /proc/self/fd/1 and 2, which truncates a log file
     they point to and wipes what was written before the VM started.  Stdout
     is watched for the line the guest prints before anything else.
+
+    A stop signal (SIGTERM, SIGINT, SIGHUP) kills the VM's process group and
+    raises ``SystemExit(128 + signo)``.
     """
-    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, start_new_session=True, env=env)
+    main_thread = threading.current_thread() is threading.main_thread()
+    caught: List[int] = []
+    running = False
+
+    def on_signal(signo: int, frame: Optional[FrameType]) -> None:
+        caught.append(signo)
+        if running:
+            raise _Stop(signo)
+        # before vng is started, or while Popen is starting it: acted on right after
+
+    saved = {}
+    if main_thread:        # signal handlers can only be set there (not when called from a worker thread)
+        saved = {sig: signal.signal(sig, on_signal) for sig in _STOP_SIGNALS}
+    proc: "Optional[subprocess.Popen[bytes]]" = None
+    guard = -1
+    threads: List[threading.Thread] = []
+    try:
+        try:
+            proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                    stderr=subprocess.PIPE, start_new_session=True, env=env)
+            guard = _start_guard(proc.pid)
+            running = True
+            if caught:
+                raise _Stop(caught[0])
+            return _watch(proc, threads, boot_timeout, timeout)
+        except _Stop as stop:
+            running = False
+            if proc is not None:
+                _say(f"{signal.Signals(stop.signo).name}: stopping the VM")
+                _kill(proc)
+                for t in threads:
+                    t.join(5)
+            raise SystemExit(128 + stop.signo) from None
+        except BaseException:
+            running = False
+            if proc is not None and proc.poll() is None:
+                _kill(proc)
+            raise
+    finally:
+        running = False
+        if guard >= 0:
+            _dismiss_guard(guard)
+        for sig, handler in saved.items():
+            signal.signal(sig, handler)
+        if caught:             # one that came while the VM was ending anyway: still a stop
+            raise SystemExit(128 + caught[0])
+
+
+def _watch(proc: "subprocess.Popen[bytes]", threads: List[threading.Thread], boot_timeout: float,
+           timeout: float) -> Optional[int]:
+    """Relay the VM's output until it exits: its status, None for a hung boot, 124 for a timeout."""
     up = threading.Event()
 
-    def relay(src, out, watch: bool) -> None:
+    def relay(src: "IO[bytes]", out: "IO[bytes]", watch: bool) -> None:
         tail = b""
         fd = src.fileno()
         while True:
@@ -215,29 +322,26 @@ def _boot_once(argv: List[str], env: dict, boot_timeout: float, timeout: float) 
             out.write(chunk)
             out.flush()
 
-    threads = [threading.Thread(target=relay, args=(proc.stdout, sys.stdout.buffer, True), daemon=True),
-               threading.Thread(target=relay, args=(proc.stderr, sys.stderr.buffer, False), daemon=True)]
-    for t in threads:
+    assert proc.stdout is not None and proc.stderr is not None
+    for src, out, watch in ((proc.stdout, sys.stdout.buffer, True), (proc.stderr, sys.stderr.buffer, False)):
+        t = threading.Thread(target=relay, args=(src, out, watch), daemon=True)
         t.start()
+        threads.append(t)      # only started threads: a stop signal may come between the two lines
     start = time.monotonic()
-    try:
-        while proc.poll() is None:
-            now = time.monotonic()
-            if not up.is_set() and now - start > boot_timeout:
-                _kill(proc)
-                for t in threads:
-                    t.join(5)
-                return None
-            if now - start > timeout:
-                _say(f"VM still running after {timeout:g} s: killing it")
-                _kill(proc)
-                for t in threads:
-                    t.join(5)
-                return 124
-            time.sleep(0.2)
-    except KeyboardInterrupt:
-        _kill(proc)
-        raise
+    while proc.poll() is None:
+        now = time.monotonic()
+        if not up.is_set() and now - start > boot_timeout:
+            _kill(proc)
+            for t in threads:
+                t.join(5)
+            return None
+        if now - start > timeout:
+            _say(f"VM still running after {timeout:g} s: killing it")
+            _kill(proc)
+            for t in threads:
+                t.join(5)
+            return 124
+        time.sleep(0.2)
     for t in threads:
         t.join(10)
     if not up.is_set():

@@ -192,24 +192,13 @@ def test_a_status_prints_state_names():
     assert "AssocState.ESTABLISHED" in repr(st) and "PathState.ACTIVE" in repr(st)
 
 
-# ---- the documentation's code runs as written (these need the kernel) ------------------------
+# ---- the documentation leads with the front door (tests/test_docs.py runs every block) ----
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DOCS = ["README.md", "docs/quickstart.md", "docs/one-to-many.md", "docs/multihoming.md", "docs/asyncio.md"]
-BLOCKS = [(doc, i, code) for doc in DOCS
-          for i, code in enumerate(re.findall(r"```python\n(.*?)```", open(os.path.join(ROOT, doc)).read(), re.S))]
-
-
-@pytest.mark.parametrize("doc, i, code", BLOCKS, ids=[f"{d}#{i}" for d, i, _ in BLOCKS])
-def test_every_python_block_of_the_front_door_docs_runs(doc, i, code):
-    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=180,
-                       env={**os.environ, "PYTHONPATH": ROOT})
-    assert p.returncode == 0, f"{doc} block {i}:\n{p.stdout}\n{p.stderr}"
-    assert "Traceback" not in p.stderr
 
 
 @NOKERNEL
 def test_the_readme_opens_with_the_front_door():
-    first = BLOCKS[0]
-    assert first[0] == "README.md"
-    assert "csctp.listen(" in first[2] and "csctp.connect(" in first[2] and "csctp.Socket" not in first[2]
+    with open(os.path.join(ROOT, "README.md")) as f:
+        first = re.findall(r"```python\n(.*?)```", f.read(), re.S)[0]
+    assert "csctp.listen(" in first and "csctp.connect(" in first and "csctp.Socket" not in first

@@ -10,6 +10,7 @@ import time
 import pytest
 
 import csctp
+from csctp import cli
 
 CLI = [sys.executable, "-m", "csctp"]
 COMMANDS = ["check", "connect", "listen", "echo", "perf"]
@@ -45,10 +46,44 @@ def stop(p):
 
 @pytest.mark.nokernel
 @pytest.mark.parametrize("cmd", COMMANDS)
-def test_every_command_has_help(cmd):
+def test_every_command_has_help_with_a_description(cmd):
+    sub = next(a for a in cli.build_parser()._actions if a.dest == "command")
+    description = sub.choices[cmd].description
+    assert description and len(description) > 40
     r = subprocess.run(CLI + [cmd, "--help"], capture_output=True, timeout=60)
     assert r.returncode == 0
-    assert f"usage: csctp {cmd}" in r.stdout.decode()
+    out = " ".join(r.stdout.decode().split())
+    assert f"usage: csctp {cmd}" in out and " ".join(description.split()) in out
+
+
+@pytest.mark.nokernel
+@pytest.mark.parametrize("argv", [["-m", "csctp"], ["-m", "csctp", "--help"], ["-m", "csctp.cli", "--help"]])
+def test_python_m_prints_the_help(argv):
+    r = subprocess.run([sys.executable] + argv, capture_output=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    out = r.stdout.decode()
+    assert out.startswith("usage: csctp") and all(cmd in out for cmd in COMMANDS)
+
+
+@pytest.mark.nokernel
+def test_the_console_script_is_installed_next_to_the_interpreter():
+    # make build puts it into the venv, pip into the wheel's: the README's `csctp check` works as written
+    script = os.path.join(os.path.dirname(sys.executable), "csctp")
+    assert os.access(script, os.X_OK), f"no csctp console script at {script} (make build installs it)"
+    r = subprocess.run([script, "--version"], capture_output=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.decode() == f"csctp {csctp.__version__}\n"
+
+
+@pytest.mark.nokernel
+@pytest.mark.parametrize("data, keep, lines, rest", [
+    (b"a\nb\r\n\nc", True, [b"a\n", b"b\r\n", b"\n"], b"c"),
+    (b"a\nb\r\n\nc", False, [b"a", b"b", b""], b"c"),
+    (b"no end", True, [], b"no end"),
+    (b"x\r", False, [], b"x\r"),          # a \r\n cut between two reads stays whole
+])
+def test_stdin_lines_keep_their_ends_only_in_raw_mode(data, keep, lines, rest):
+    assert cli._split_lines(data, keep_ends=keep) == (lines, rest)
 
 
 @pytest.mark.nokernel
@@ -104,27 +139,44 @@ def test_echo_server_answers_connect_on_the_same_stream_and_ppid():
     try:
         r = subprocess.run(CLI + ["connect", f"127.0.0.1:{port}", "--stream", "2", "--ppid", "0x12345678",
                                   "--expect", "3"],
-                           input=b"a\nbb\nccc\n", capture_output=True, timeout=120)
+                           input=b"a\r\nbb\nccc\n", capture_output=True, timeout=120)
         assert r.returncode == 0, r.stderr
         lines = r.stdout.decode().splitlines()
         assert [ln.rsplit("] ", 1)[1] for ln in lines] == ["a", "bb", "ccc"]
         assert all(f"stream 2 ppid {0x12345678}" in ln for ln in lines)
-        r = subprocess.run(CLI + ["connect", f"127.0.0.1:{port}", "--raw", "--expect", "1"],
-                           input=b"raw bytes\n", capture_output=True, timeout=120)
-        assert r.stdout == b"raw bytes"
+        # --raw: every line goes with its end and comes back byte for byte
+        sent = b"raw bytes\nwindows\r\n\nno end"
+        r = subprocess.run(CLI + ["connect", f"127.0.0.1:{port}", "--raw", "--expect", "4"],
+                           input=sent, capture_output=True, timeout=120)
+        assert r.returncode == 0, r.stderr
+        assert r.stdout == sent
     finally:
         stop(echo)
 
 
+def test_raw_listen_prints_what_raw_connect_read_exactly():
+    lst, port = start("listen", "127.0.0.1:0", "--raw")
+    sent = b"one\r\ntwo\n\r\n\nthree\r\n"
+    try:
+        r = subprocess.run(CLI + ["connect", f"127.0.0.1:{port}", "--raw", "--idle-timeout", "0.5"],
+                           input=sent, capture_output=True, timeout=120)
+        assert r.returncode == 0, r.stderr
+        out, err = lst.communicate(timeout=60)      # listen exits when the peer shuts down
+    finally:
+        stop(lst)
+    assert lst.returncode == 0, err
+    assert out == sent
+
+
 def test_perf_client_and_server_report_json_with_nothing_lost():
-    srv, port = start("perf", "server", "127.0.0.1:0", "--once", "2")
+    srv, port = start("perf", "server", "127.0.0.1:0", "--once", "1")
     try:
         r = subprocess.run(CLI + ["perf", "client", f"127.0.0.1:{port}", "--duration", "1", "--size", "64",
                                   "--streams", "3", "--associations", "2", "--rtt-count", "50", "--json"],
                            capture_output=True, timeout=120)
         assert r.returncode == 0, r.stderr
         res = json.loads(r.stdout)
-        srv.communicate(timeout=60)                 # --once 2: one report per association, then exit
+        srv.communicate(timeout=60)                 # --once 1: one client run (of two associations), then exit
         assert srv.returncode == 0
     finally:
         stop(srv)
@@ -134,6 +186,32 @@ def test_perf_client_and_server_report_json_with_nothing_lost():
     assert res["rtt_us"]["count"] == 50
     assert 0 < res["rtt_us"]["min"] <= res["rtt_us"]["p50"] <= res["rtt_us"]["p99"] <= res["rtt_us"]["max"]
     assert (res["size"], res["streams"], res["associations"]) == (64, 3, 2)
+
+
+def test_perf_server_once_counts_client_runs_not_associations():
+    srv, port = start("perf", "server", "127.0.0.1:0", "--once", "2")
+    try:
+        def client(associations):
+            r = subprocess.run(CLI + ["perf", "client", f"127.0.0.1:{port}", "--duration", "0.3", "--rtt-count", "5",
+                                      "--associations", str(associations), "--json"],
+                               capture_output=True, timeout=120)
+            assert r.returncode == 0, r.stderr
+            assert json.loads(r.stdout)["associations"] == associations
+
+        client(3)                                   # three reports, one run
+        time.sleep(0.5)
+        assert srv.poll() is None, "perf server --once 2 exited after one client run"
+        client(1)                                   # the second run
+        srv.communicate(timeout=60)
+        assert srv.returncode == 0
+    finally:
+        stop(srv)
+
+
+@pytest.mark.nokernel
+def test_perf_server_once_must_be_positive():
+    r = subprocess.run(CLI + ["perf", "server", "127.0.0.1:0", "--once", "0"], capture_output=True, timeout=60)
+    assert r.returncode == 2 and "--once" in r.stderr.decode()
 
 
 def test_perf_shows_a_progress_bar_on_a_terminal_and_text_otherwise():

@@ -44,7 +44,7 @@ def finish(p):
 def test_every_example_is_covered_here():
     names = {f for f in os.listdir(EXAMPLES) if f.endswith(".py")}
     assert names == {"demo.py", "echo_server.py", "multistream_client.py", "gateway.py",
-                     "multihomed_client.py", "diameter_aio.py"}
+                     "multihomed_client.py", "diameter_aio.py", "batch_echo.py"}
 
 
 def test_demo():
@@ -103,6 +103,14 @@ def test_gateway_answers_by_association_and_peels_one_off():
         rc, out, err = finish(gw)
     assert rc == 0, err
     assert "peeled off" in out and re.search(r"association \d+: state COMM_UP", out)   # COMM_UP events
+
+
+def test_batch_echo():
+    out = run("batch_echo.py", "--messages", "500", "--streams", "3", "--batch", "32")
+    lines = out.splitlines()
+    assert lines[:3] == [f"stream {sid}: {n} of {n} echoed in order: True" for sid, n in ((0, 167), (1, 167), (2, 166))]
+    calls = int(re.fullmatch(r"500 messages there and back in (\d+) system calls", lines[3]).group(1))
+    assert calls < 500            # batching: far fewer system calls than messages each way
 
 
 def test_diameter_over_asyncio():

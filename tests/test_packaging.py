@@ -40,6 +40,31 @@ def test_python_m_csctp_version_agrees_in_a_fresh_interpreter():
     assert out.stdout == f"csctp {csctp.__version__}\n"
 
 
+def test_licence_is_an_spdx_expression_and_numpy_a_dependency():
+    if os.environ.get("CSCTP_EXPECT_INSTALLED") == "1":
+        # the installed wheel's metadata, as pip saw it
+        from importlib.metadata import metadata, requires
+        meta = metadata("csctp")
+        assert meta["License-Expression"] == "MIT"
+        assert "LICENSE" in (meta.get_all("License-File") or [])
+        assert not [c for c in meta.get_all("Classifier") or [] if c.startswith("License ::")]
+        runtime = [r for r in requires("csctp") or [] if "extra ==" not in r]
+    else:
+        # the checkout: what the build will write (PEP 639; setuptools >= 77 rejects a licence classifier with it)
+        tomllib = pytest.importorskip("tomllib")
+        root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        with open(os.path.join(root, "pyproject.toml"), "rb") as f:
+            pyproject = tomllib.load(f)
+        project = pyproject["project"]
+        assert project["license"] == "MIT" and project["license-files"] == ["LICENSE"]
+        assert os.path.isfile(os.path.join(root, "LICENSE"))
+        assert not [c for c in project["classifiers"] if c.startswith("License ::")]
+        build = pyproject["build-system"]["requires"]
+        assert any(re.fullmatch(r"setuptools>=(\d+)", r) and int(r.split(">=")[1]) >= 77 for r in build), build
+        runtime = project["dependencies"]
+    assert any(re.match(r"numpy\b", r) for r in runtime), runtime
+
+
 def test_installed_wheel_guard_tells_the_wheel_from_a_checkout():
     problems = installed_wheel_problems()
     if os.environ.get("CSCTP_EXPECT_INSTALLED") == "1":

@@ -2,12 +2,18 @@
 
 The VM path itself cannot be exercised from inside the VM the suite runs in;
 it is checked by every `make test` run on a machine without SCTP (the first
-line of output names the path) and by its exit status reaching CI.
+line of output names the path) and by its exit status reaching CI.  That no
+VM outlives a stopped harness is checked twice: with a shell standing in for
+vng (anywhere), and with a real vng and QEMU on a host that boots VMs
+(`pytest -m nokernel tests/test_testing.py` there).
 """
 
 import os
+import signal
 import subprocess
 import sys
+import time
+import uuid
 
 import pytest
 
@@ -89,3 +95,107 @@ def test_a_vm_that_fails_before_booting_reports_its_status(capfd):
                             boot_timeout=30, timeout=60)
     assert rc == 3
     assert "before the guest came up" in capfd.readouterr().err
+
+
+# ---- no VM outlives the harness -----------------------------------------------
+# Every process of a run is found by a marker in its environment: vng, QEMU and
+# the guard inherit the harness's environment, nothing else on the machine has it.
+
+def processes_with(marker):
+    """{pid: command name} of the live processes whose environment holds *marker*."""
+    found = {}
+    needle = marker.encode()
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/environ", "rb") as f:
+                if needle not in f.read():
+                    continue
+            with open(f"/proc/{pid}/comm") as f:
+                found[int(pid)] = f.read().strip()
+        except OSError:                      # gone meanwhile, or a kernel thread
+            continue
+    return found
+
+
+def wait_for(what, predicate, seconds):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"not within {seconds} s: {what}")
+
+
+def kill_leftovers(marker):
+    for pid in processes_with(marker):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+def start_fake_vm(marker):
+    """A harness whose "vng" is a shell that prints the guest's first line and then waits on two sleeps."""
+    fake_vng = ["sh", "-c", f"echo '{testing.GUEST_UP.decode()}: kernel x'; sleep 300 & sleep 300; wait"]
+    code = ("import os, sys; from csctp import testing; "
+            f"sys.exit(testing._boot_once({fake_vng!r}, dict(os.environ), boot_timeout=60, timeout=120))")
+    env = dict(os.environ, CSCTP_STOP_TEST=marker)
+    harness = subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    # up: both sleeps (the "QEMU" of this run) and the guard are there
+    wait_for("the fake VM is up", lambda: sum(c == "sleep" for c in processes_with(marker).values()) == 2, 60)
+    return harness
+
+
+@pytest.mark.nokernel
+@pytest.mark.parametrize("signo", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP])
+def test_a_stop_signal_kills_the_vm_group_and_exits_128_plus_signo(signo):
+    marker = f"csctp-stop-{uuid.uuid4().hex}"
+    harness = start_fake_vm(marker)
+    try:
+        harness.send_signal(signo)
+        _, err = harness.communicate(timeout=30)
+        assert harness.returncode == 128 + signo, err
+        assert f"{signal.Signals(signo).name}: stopping the VM" in err.decode()
+        wait_for("no process of the run is left", lambda: not processes_with(marker), 10)
+    finally:
+        harness.kill()
+        harness.communicate()
+        kill_leftovers(marker)
+
+
+@pytest.mark.nokernel
+def test_a_killed_harness_takes_its_vm_with_it():
+    # SIGKILL cannot be caught: the guard process sees the harness go and kills the VM's group
+    marker = f"csctp-stop-{uuid.uuid4().hex}"
+    harness = start_fake_vm(marker)
+    try:
+        harness.kill()
+        harness.communicate(timeout=30)
+        wait_for("no process of the run is left", lambda: not processes_with(marker), 10)
+    finally:
+        kill_leftovers(marker)
+
+
+@pytest.mark.nokernel
+@pytest.mark.skipif(bool(os.environ.get("CSCTP_KERNEL_PATH")) or testing.vm_problem() is not None,
+                    reason="needs a host that boots the test VM (not the VM itself): "
+                           "run `pytest -m nokernel tests/test_testing.py` there")
+def test_sigterm_stops_vng_and_qemu():
+    marker = f"csctp-stop-{uuid.uuid4().hex}"
+    env = dict(os.environ, CSCTP_STOP_TEST=marker, CSCTP_TEST_PATH="vm")
+    harness = subprocess.Popen([sys.executable, "-m", "csctp.testing", "--", "sleep", "600"], env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        wait_for("QEMU is running", lambda: any(c.startswith("qemu-system") for c in processes_with(marker).values()),
+                 120)
+        harness.send_signal(signal.SIGTERM)
+        _, err = harness.communicate(timeout=60)
+        assert harness.returncode == 128 + signal.SIGTERM, err
+        wait_for("no vng, QEMU or guard of the run is left", lambda: not processes_with(marker), 30)
+    finally:
+        harness.kill()
+        harness.communicate()
+        kill_leftovers(marker)

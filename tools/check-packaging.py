@@ -6,11 +6,13 @@
     python tools/check-packaging.py matrix [cibuildwheel ARGS...]
 
 sdist   the sources a build needs (every csctp/*.pyx, *.pxd, include/*.h, setup.py,
-        pyproject.toml) and the tests, but no generated C, no built objects: a build
-        from it runs Cython itself, so it never depends on a stale .c.
+        pyproject.toml), LICENSE, the tests and the examples, but no generated C, no
+        built objects: a build from it runs Cython itself, so it never depends on a stale .c.
 wheel   a compiled module for every csctp/*.pyx, libsctp bundled under csctp.libs/
         (auditwheel repair) and nothing of the build (no .pyx, no .c), no requirement
-        on Cython, and the version of csctp/_version.py.
+        on Cython, numpy required (the batch API), the version of csctp/_version.py,
+        and the licence as PEP 639 has it: `License-Expression: MIT`, LICENSE in the
+        .dist-info, no `License ::` classifier.
 matrix  `cibuildwheel --print-build-identifiers` on the [tool.cibuildwheel] settings
         gives exactly CPython 3.9-3.14 x manylinux/musllinux x x86_64/aarch64, no
         free-threaded build.
@@ -57,10 +59,10 @@ def check_sdist(path: str) -> list[str]:
     rel = {n[len(top):] for n in names if n.startswith(top)}
     print(f"sdist {os.path.basename(path)}: {len(rel)} entries")
     problems = []
-    must = ["setup.py", "pyproject.toml", "README.md", "MANIFEST.in", "PKG-INFO",
+    must = ["setup.py", "pyproject.toml", "README.md", "MANIFEST.in", "PKG-INFO", "LICENSE",
             "csctp/_version.py", "tests/conftest.py"]
     for pattern in ("csctp/*.pyx", "csctp/*.pxd", "csctp/*.py", "csctp/includes/*.pxd",
-                    "include/*.h", "tests/*.py"):
+                    "include/*.h", "tests/*.py", "examples/*.py"):
         found = sorted(os.path.relpath(p, ROOT) for p in glob.glob(os.path.join(ROOT, pattern)))
         if not found and pattern != "csctp/includes/*.pxd":
             problems.append(f"the checkout has no {pattern}")
@@ -95,6 +97,15 @@ def check_wheel(path: str) -> list[str]:
     runtime = [r for r in requires if "extra ==" not in r]
     if any(r.lower().startswith("cython") for r in runtime):
         problems.append(f"the wheel requires Cython at run time: {runtime}")
+    if not any(re.match(r"numpy\b", r, re.I) for r in runtime):
+        problems.append(f"the wheel does not require numpy (the batch API needs it): {runtime}")
+    if meta and not re.search(r"^License-Expression: MIT$", meta, re.M):
+        problems.append("METADATA has no `License-Expression: MIT` (PEP 639)")
+    if re.search(r"^Classifier: License ::", meta, re.M):
+        problems.append("METADATA still has a `License ::` classifier next to the SPDX expression")
+    licence = f"csctp-{ver}.dist-info/licenses/LICENSE"
+    if not re.search(r"^License-File: LICENSE$", meta, re.M) or licence not in names:
+        problems.append(f"the wheel lacks {licence} or its License-File entry")
     for mod in pyx_modules():
         if not any(re.fullmatch(rf"csctp/{re.escape(mod)}\.cpython-[^/]*\.so|csctp/{re.escape(mod)}\.abi3\.so", n)
                    for n in names):
@@ -108,7 +119,8 @@ def check_wheel(path: str) -> list[str]:
     if not plat or not all(re.search(r"-(many|musl)linux_\d+_\d+_[a-z0-9_]+$", t) for t in plat):
         problems.append(f"wheel tags are not manylinux/musllinux: {plat}")
     print(f"  tags {plat}; compiled modules for {len(pyx_modules())} .pyx; bundled {libs}; "
-          f"run-time requirements {runtime or 'none'}")
+          f"run-time requirements {runtime or 'none'}; "
+          f"licence {', '.join(re.findall(r'^License-(?:Expression|File): (.*)$', meta, re.M)) or 'none'}")
     return problems
 
 
