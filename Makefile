@@ -17,12 +17,13 @@ PYTEST := $(VPY) -m pytest -p no:cacheprovider
 
 SOURCES := setup.py pyproject.toml $(wildcard csctp/*.pyx csctp/*.pxd csctp/includes/*.pxd include/*.h)
 
-.PHONY: help system-deps build demo test docs clean
+.PHONY: help system-deps build demo test docs check clean
 
 help:
 	@echo "make demo   echo server + client over real SCTP (VM if this kernel has none)"
 	@echo "make test   the whole suite on a real SCTP kernel (VM if this kernel has none)"
 	@echo "make build  build the extension in place (and the csctp command in $(VENV)/bin)"
+	@echo "make check  ruff and mypy --strict on the package and the examples (part of make test)"
 	@echo "make docs   the guides and the API reference into build/docs (warnings are errors; part of make test)"
 	@echo "make clean  remove build products (keeps the venv)"
 	@echo "make wheel       sdist + repaired manylinux wheel of this machine into wheelhouse/"
@@ -59,8 +60,16 @@ build: system-deps build/.inplace $(VENV)/bin/csctp
 demo: build
 	$(HARNESS) -- $(VPY) examples/demo.py
 
-test: build docs
+# On the host first: lint and types, the docs, and the harness's own stop test
+# (it boots a VM, so it cannot run inside one); then the suite on a real kernel.
+test: build docs check
+	$(PYTEST) -q -m vmhost tests/test_testing.py
 	$(HARNESS) -- $(PYTEST) $(PYTEST_ARGS)
+
+# ruff and mypy --strict (their settings are in pyproject.toml)
+check: build
+	$(VENV)/bin/ruff check csctp tests examples bench tools docs
+	$(VPY) -m mypy
 
 $(VENV)/.docs-deps: requirements/docs.txt $(VENV)/.python-deps
 	$(VPY) -m pip install -q -r requirements/docs.txt
@@ -166,7 +175,7 @@ bench-micro: bench-deps
 	$(HARNESS) -- $(PYTEST) bench/test_micro.py --benchmark-only -q $(BENCH_ARGS)
 
 # ---- reliability: long tests, fuzzing, sanitizer build ----------------------------
-# `make test` leaves out tests marked `long` (pyproject addopts: -m "not long").
+# `make test` leaves out tests marked `long` (pyproject addopts: -m "not long and not vmhost").
 .PHONY: test-long fuzz fuzz-asan asan
 FUZZ_SECONDS ?= 60
 ASAN_BUILD := build/asan

@@ -1,10 +1,11 @@
 """Type stubs for csctp._notify: typed SCTP notifications and event subscription."""
 
-from typing import Dict, List, NoReturn, Optional, Protocol, Tuple, Type, Union
+from typing import Dict, List, Optional, Protocol, Tuple, Type, Union
 
 from _typeshed import ReadableBuffer
 
 from csctp._errors import UnsupportedOption as UnsupportedOption
+from csctp.association import SockAddr
 from csctp.constants import AssocChangeState, NotificationType, PeerAddrChangeState
 
 class _HasFileno(Protocol):
@@ -12,13 +13,10 @@ class _HasFileno(Protocol):
 
 # a csctp.Socket, a socket.socket or a file descriptor
 _SocketLike = Union[_HasFileno, int]
-# (host, port) for IPv4, (host, port, flowinfo, scope_id) for IPv6
-_Address = Union[Tuple[str, int], Tuple[str, int, int, int]]
 # a kind name from KINDS, or an sn_type
 _KindSpec = Union[str, int]
 
 class Notification:
-    def __init__(self, *args: object, **kwargs: object) -> NoReturn: ...
     @property
     def kind(self) -> str: ...
     # NotificationType, or a plain int for an sn_type csctp does not know
@@ -51,7 +49,7 @@ class AssocChange(Notification):
 
 class PeerAddrChange(Notification):
     @property
-    def addr(self) -> Optional[_Address]: ...
+    def addr(self) -> Optional[SockAddr]: ...
     # PeerAddrChangeState, or a plain int for a state csctp does not know
     @property
     def state(self) -> Union[PeerAddrChangeState, int]: ...

@@ -2,7 +2,7 @@
 
 from typing import Callable, Iterable, NamedTuple, Optional, Protocol, Tuple, Union
 
-from csctp._addr import AddressSpec
+from csctp.association import Address as AddressSpec, SockAddr as SockAddr
 from csctp._errors import UnsupportedOption as UnsupportedOption
 from csctp.constants import AssocState, PathState, PrPolicy, Scheduler
 
@@ -11,8 +11,6 @@ class _HasFileno(Protocol):
 
 # a csctp.Socket, a socket.socket (anything with fileno()) or a file descriptor
 SocketLike = Union[int, _HasFileno]
-# an address as the stdlib shows it: (host, port) or (host, port, flowinfo, scope_id)
-SockAddr = Union[Tuple[str, int], Tuple[str, int, int, int]]
 # bytes-like: anything with the buffer protocol
 Buffer = Union[bytes, bytearray, memoryview]
 

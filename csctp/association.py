@@ -864,7 +864,7 @@ class Association(_Receiver, _AssocQueries):
         Linux refuses ``SCTP_ABORT`` sends on one-to-one sockets, so the ABORT
         is made by ``close()`` with a zero ``SO_LINGER`` (RFC 6458 8.1.4) and
         carries an empty User-Initiated Abort cause: *reason* is accepted for
-        symmetry with :meth:`csctp.Endpoint.abort`, which does send it, and
+        symmetry with :meth:`csctp.EndpointAssociation.abort`, which does send it, and
         must be bytes.
         """
         if not isinstance(reason, (bytes, bytearray, memoryview)):

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Dict, List, Optional, Tuple
 
 if TYPE_CHECKING:  # pragma: no cover
     import csctp
+    from csctp.association import SockAddr
 
 from csctp._version import __version__
 
@@ -116,7 +117,7 @@ def _say(args: argparse.Namespace, msg: str) -> None:
     print(f"csctp {args.command}: {msg}", file=sys.stderr, flush=True)
 
 
-def _fmt_addr(a: Tuple[str, int]) -> str:
+def _fmt_addr(a: "SockAddr") -> str:
     return f"[{a[0]}]:{a[1]}" if ":" in a[0] else f"{a[0]}:{a[1]}"
 
 

@@ -54,6 +54,8 @@ nitpick_ignore_regex = [
     (r"py:(class|exc|obj|data|func|meth|mod)",
      r"(typing|typing_extensions|collections|collections\.abc|enum|asyncio|asyncio\.\w+|socket|selectors"
      r"|threading|types|os|numpy|argparse|subprocess|concurrent\.futures)(\.\w+)*"),
+    # type aliases of the stubs, visible to type checkers only (TYPE_CHECKING imports)
+    (r"py:(class|obj|data)", r"(csctp\.\w+\.)?(Buffer|Buffers|PerMessage|SocketLike)"),
     (r"py:(class|obj)", r"(Any|Optional|Union|List|Tuple|Dict|Sequence|Iterator|Iterable|AsyncIterator"
                         r"|Callable|Awaitable|Coroutine|Literal|NamedTuple|Mapping|Generator|ndarray)"),
 ]
@@ -90,9 +92,14 @@ def _resolve_public(app: Any, env: Any, node: Any, contnode: Any) -> Any:
         return None
     domain = env.get_domain("py")
     node = node.deepcopy()
-    node["reftarget"] = public
     node["refspecific"] = False
-    return domain.resolve_xref(env, node["refdoc"], app.builder, node["reftype"], public, node, contnode)
+    # the enums are documented on the constants page: AssocState -> csctp.constants.AssocState
+    for candidate in (public, "csctp.constants." + public.rpartition(".")[2]):
+        node["reftarget"] = candidate
+        found = domain.resolve_xref(env, node["refdoc"], app.builder, node["reftype"], candidate, node, contnode)
+        if found is not None:
+            return found
+    return None
 
 
 def _public_bases(app: Any, name: str, obj: object, options: Any, bases: List[type]) -> None:
@@ -129,7 +136,8 @@ def _skip_foreign(app: Any, what: str, name: str, obj: object, skip: bool, optio
     module = getattr(obj, "__module__", None)
     if isinstance(module, str) and module.split(".")[0] != "csctp":
         return True
-    if name in csctp.__all__ and getattr(csctp, name, None) is obj:
+    # the enums are documented on the constants page, although the package exports them too
+    if name in csctp.__all__ and getattr(csctp, name, None) is obj and module != "csctp.constants":
         return True
     return None
 

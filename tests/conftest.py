@@ -72,7 +72,9 @@ def pytest_sessionstart(session):
 # trylast: after pytest's own -m/-k deselection, so `-m nokernel` runs without SCTP
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config, items):
-    needs_kernel = [i for i in items if i.get_closest_marker("nokernel") is None]
+    # vmhost tests boot the VM themselves, on the host
+    needs_kernel = [i for i in items
+                    if i.get_closest_marker("nokernel") is None and i.get_closest_marker("vmhost") is None]
     if needs_kernel and not sctp_available():
         pytest.exit(
             f"{len(needs_kernel)} selected tests need kernel SCTP and kernel {platform.release()} has none.\n"

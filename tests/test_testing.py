@@ -179,10 +179,10 @@ def test_a_killed_harness_takes_its_vm_with_it():
         kill_leftovers(marker)
 
 
-@pytest.mark.nokernel
+@pytest.mark.vmhost
 @pytest.mark.skipif(bool(os.environ.get("CSCTP_KERNEL_PATH")) or testing.vm_problem() is not None,
                     reason="needs a host that boots the test VM (not the VM itself): "
-                           "run `pytest -m nokernel tests/test_testing.py` there")
+                           "run `pytest -m vmhost tests/test_testing.py` there")
 def test_sigterm_stops_vng_and_qemu():
     marker = f"csctp-stop-{uuid.uuid4().hex}"
     env = dict(os.environ, CSCTP_STOP_TEST=marker, CSCTP_TEST_PATH="vm")
