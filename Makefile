@@ -133,7 +133,7 @@ test-wheel: system-deps
 	$(WPY) -m pip install --no-index --no-deps --only-binary :all: --find-links $(WHEELHOUSE) csctp
 	! $(WPY) -c "import Cython" 2>/dev/null || { echo "make test-wheel: Cython is in the wheel venv; it must not be needed" >&2; exit 1; }
 	# a directory with tests/ and pyproject.toml but no csctp/: only the installed csctp can be imported
-	cp -r tests pyproject.toml tools/wheel-smoke.sh $(WHEEL_RUN)/
+	cp -r tests pyproject.toml README.md docs tools/wheel-smoke.sh $(WHEEL_RUN)/
 	if [ -d examples ]; then cp -r examples $(WHEEL_RUN)/; fi
 	cd $(WHEEL_RUN) && PATH="$(WHEEL_VENV)/bin:$$PATH" CSCTP_EXPECT_INSTALLED=1 \
 	    $(WPY) -m csctp.testing -- sh wheel-smoke.sh $(PYTEST_ARGS) 2>&1 | tee $(WHEEL_RUN)/test-wheel.log
