@@ -43,7 +43,7 @@ from cpython.mem cimport PyMem_Malloc, PyMem_Free
 from cpython.buffer cimport PyObject_GetBuffer, PyBuffer_Release, PyBUF_SIMPLE
 
 from csctp.includes.socket cimport (
-    sockaddr, sockaddr_storage, socklen_t, getsockopt, setsockopt, htonl, ntohl)
+    sockaddr, sockaddr_storage, socklen_t, getsockopt, setsockopt, htonl, ntohl, htons, ntohs)
 from csctp.includes.sctp cimport *
 from csctp._core cimport fileno_of
 from csctp._convert cimport as_int, as_u16, as_u32, as_assoc_id, as_bool
@@ -650,6 +650,66 @@ def set_paddr_thresholds(sock, address=None, pathmaxrxt=0, pathpfthld=0, pathcpt
     if t.spt_pathpfthld > t.spt_pathcpthld:
         raise ValueError(f"SCTP_PEER_ADDR_THLDS: pathpfthld ({pathpfthld}) above pathcpthld ({pathcpthld})")
     sockopt_set(sock, SCTP_PEER_ADDR_THLDS_V2, &t, sizeof(t), "SCTP_PEER_ADDR_THLDS_V2")
+
+
+def get_remote_udp_encaps_port(sock, address=None, assoc_id=0):
+    """SCTP_REMOTE_UDP_ENCAPS_PORT (RFC 6951, Linux >= 5.11): the remote UDP port this side
+    encapsulates SCTP packets to, for one peer *address*, the association, or (no address,
+    assoc_id 0) the socket default; 0 means plain SCTP over IP."""
+    cdef csctp_udpencaps e
+    cdef socklen_t l = sizeof(e)
+    memset(&e, 0, sizeof(e))
+    e.sue_assoc_id = _aid(assoc_id, "SCTP_REMOTE_UDP_ENCAPS_PORT")
+    _addr_in(address, <void *>&e.sue_address, "SCTP_REMOTE_UDP_ENCAPS_PORT")
+    sockopt_get(sock, SCTP_REMOTE_UDP_ENCAPS_PORT, &e, &l, "SCTP_REMOTE_UDP_ENCAPS_PORT")
+    return ntohs(e.sue_port)
+
+
+def set_remote_udp_encaps_port(sock, port, address=None, assoc_id=0):
+    """SCTP_REMOTE_UDP_ENCAPS_PORT (RFC 6951, Linux >= 5.11): send this side's SCTP packets
+    inside UDP to remote *port* (0..65535; 0 turns encapsulation off), for one peer
+    *address*, the association, or (no address, assoc_id 0) the socket default.  Sending
+    also needs net.sctp.udp_port (the local UDP port) set in this network namespace."""
+    cdef csctp_udpencaps e
+    memset(&e, 0, sizeof(e))
+    e.sue_assoc_id = _aid(assoc_id, "SCTP_REMOTE_UDP_ENCAPS_PORT")
+    _addr_in(address, <void *>&e.sue_address, "SCTP_REMOTE_UDP_ENCAPS_PORT")
+    # the kernel takes sue_port as it goes on the wire
+    e.sue_port = htons(<uint16_t>as_int(port, "SCTP_REMOTE_UDP_ENCAPS_PORT: port", 0, 65535))
+    sockopt_set(sock, SCTP_REMOTE_UDP_ENCAPS_PORT, &e, sizeof(e), "SCTP_REMOTE_UDP_ENCAPS_PORT")
+
+
+# the kernel's SCTP_PROBE_TIMER_MIN: it refuses a nonzero PLPMTUD probe interval below it (EINVAL)
+PLPMTUD_PROBE_INTERVAL_MIN = 5000
+
+
+def get_plpmtud_probe_interval(sock, address=None, assoc_id=0):
+    """SCTP_PLPMTUD_PROBE_INTERVAL (RFC 8899, Linux >= 5.11): milliseconds between
+    packetization-layer path MTU probes for one peer *address*, the association, or (no
+    address, assoc_id 0) the socket default; 0 means PLPMTUD is off."""
+    cdef csctp_probeinterval p
+    cdef socklen_t l = sizeof(p)
+    memset(&p, 0, sizeof(p))
+    p.spi_assoc_id = _aid(assoc_id, "SCTP_PLPMTUD_PROBE_INTERVAL")
+    _addr_in(address, <void *>&p.spi_address, "SCTP_PLPMTUD_PROBE_INTERVAL")
+    sockopt_get(sock, SCTP_PLPMTUD_PROBE_INTERVAL, &p, &l, "SCTP_PLPMTUD_PROBE_INTERVAL")
+    return p.spi_interval
+
+
+def set_plpmtud_probe_interval(sock, interval, address=None, assoc_id=0):
+    """SCTP_PLPMTUD_PROBE_INTERVAL (RFC 8899, Linux >= 5.11): probe the path MTU every
+    *interval* ms (0 turns PLPMTUD off; otherwise at least 5000, the kernel's minimum),
+    for one peer *address*, the association, or (no address, assoc_id 0) the socket
+    default.  The kernel keeps it in clock ticks, so a read may round it up."""
+    cdef csctp_probeinterval p
+    memset(&p, 0, sizeof(p))
+    p.spi_assoc_id = _aid(assoc_id, "SCTP_PLPMTUD_PROBE_INTERVAL")
+    _addr_in(address, <void *>&p.spi_address, "SCTP_PLPMTUD_PROBE_INTERVAL")
+    p.spi_interval = as_u32(interval, "SCTP_PLPMTUD_PROBE_INTERVAL: interval")
+    if p.spi_interval and p.spi_interval < PLPMTUD_PROBE_INTERVAL_MIN:
+        raise ValueError(f"SCTP_PLPMTUD_PROBE_INTERVAL: interval must be 0 (off) or at least "
+                         f"{PLPMTUD_PROBE_INTERVAL_MIN} ms, got {interval}")
+    sockopt_set(sock, SCTP_PLPMTUD_PROBE_INTERVAL, &p, sizeof(p), "SCTP_PLPMTUD_PROBE_INTERVAL")
 
 
 def get_status(sock, assoc_id=0):
@@ -1340,9 +1400,10 @@ TABLE = (
             "explicit congestion notification."),
     _raw("expose_potentially_failed_state", SCTP_EXPOSE_POTENTIALLY_FAILED_STATE,
          "use get_raw/set_raw (struct sctp_assoc_value)"),
-    _raw("remote_udp_encaps_port", SCTP_REMOTE_UDP_ENCAPS_PORT, "use get_raw/set_raw (struct sctp_udpencaps)"),
-    _raw("plpmtud_probe_interval", SCTP_PLPMTUD_PROBE_INTERVAL,
-         "use get_raw/set_raw (struct sctp_probeinterval)"),
+    _struct("remote_udp_encaps_port", SCTP_REMOTE_UDP_ENCAPS_PORT, get_remote_udp_encaps_port,
+            set_remote_udp_encaps_port, int),
+    _struct("plpmtud_probe_interval", SCTP_PLPMTUD_PROBE_INTERVAL, get_plpmtud_probe_interval,
+            set_plpmtud_probe_interval, int),
 )
 
 # the public module is csctp.options: results print and pickle under that name

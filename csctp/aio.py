@@ -512,11 +512,12 @@ class Endpoint(_AsyncReceiver[_endpoint.Endpoint]):
 
     def __init__(self, local: Optional[Address] = None, *, family: Optional[int] = None, backlog: int = 128,
                  ostreams: int = 10, instreams: int = 10, nodelay: bool = True, sock: Optional[Socket] = None,
-                 loop: Optional[asyncio.AbstractEventLoop] = None,
+                 udp_encaps_port: Optional[int] = None, loop: Optional[asyncio.AbstractEventLoop] = None,
                  endpoint: Optional[_endpoint.Endpoint] = None) -> None:
         if endpoint is None:
             endpoint = _endpoint.Endpoint(local, family=family, backlog=backlog, ostreams=ostreams,
-                                          instreams=instreams, nodelay=nodelay, sock=sock)
+                                          instreams=instreams, nodelay=nodelay, sock=sock,
+                                          udp_encaps_port=udp_encaps_port)
         self._init(endpoint, loop)
 
     @property
@@ -785,7 +786,7 @@ async def _connected(sock: Socket, io: _FdWaiter, address: Address) -> int:
 
 async def connect(address: Address, *, local: Optional[Address] = None, ostreams: int = 10, instreams: int = 10,
                   max_attempts: Optional[int] = None, init_timeout: Optional[float] = None, nodelay: bool = True,
-                  timeout: Optional[float] = None) -> Association:
+                  timeout: Optional[float] = None, udp_encaps_port: Optional[int] = None) -> Association:
     """Open a one-to-one association without blocking the loop; arguments as :func:`csctp.connect`.
 
     A refused peer raises ``ConnectionRefusedError``; *timeout* (seconds)
@@ -796,7 +797,7 @@ async def connect(address: Address, *, local: Optional[Address] = None, ostreams
     io = None
     try:
         _assoc._configure(sock, ostreams=ostreams, instreams=instreams, nodelay=nodelay,
-                          max_attempts=max_attempts, init_timeout=init_timeout)
+                          max_attempts=max_attempts, init_timeout=init_timeout, udp_encaps_port=udp_encaps_port)
         if local is not None:
             sock.bind(local)
         sock.settimeout(0)
@@ -815,7 +816,7 @@ async def connect(address: Address, *, local: Optional[Address] = None, ostreams
 
 
 async def listen(address: Address, *, backlog: int = 128, ostreams: int = 10, instreams: int = 10,
-                 nodelay: bool = True) -> Listener:
+                 nodelay: bool = True, udp_encaps_port: Optional[int] = None) -> Listener:
     """Bind *address* and listen on a one-to-one socket; arguments as :func:`csctp.listen`.
 
     Returns a :class:`Listener`: ``await listener.accept()`` gives one
@@ -825,7 +826,7 @@ async def listen(address: Address, *, backlog: int = 128, ostreams: int = 10, in
     """
     loop = asyncio.get_running_loop()
     return Listener(_assoc.listen(address, backlog=backlog, ostreams=ostreams, instreams=instreams,
-                                  nodelay=nodelay), loop=loop)
+                                  nodelay=nodelay, udp_encaps_port=udp_encaps_port), loop=loop)
 
 
 # accept() errors that pass: the server reports them and tries again after a pause

@@ -84,8 +84,10 @@ def _family_of(*specs: Optional[Address]) -> int:
 
 
 def _configure(sock: Socket, *, ostreams: int, instreams: int, nodelay: bool,
-               max_attempts: Optional[int] = None, init_timeout: Optional[float] = None) -> None:
-    """Apply the defaults of a new csctp endpoint: INITMSG streams and NODELAY."""
+               max_attempts: Optional[int] = None, init_timeout: Optional[float] = None,
+               udp_encaps_port: Optional[int] = None) -> None:
+    """Apply the defaults of a new csctp endpoint: INITMSG streams, NODELAY and, when
+    given, the socket-wide remote UDP encapsulation port (RFC 6951)."""
     for name, v in (("ostreams", ostreams), ("instreams", instreams)):
         if not isinstance(v, int) or not 1 <= v <= 65535:
             raise ValueError(f"{name} must be an int in 1..65535, got {v!r}")
@@ -98,6 +100,9 @@ def _configure(sock: Socket, *, ostreams: int, instreams: int, nodelay: bool,
         kw["max_init_timeout"] = int(init_timeout * 1000)      # INITMSG counts milliseconds
     _options.set_initmsg(sock, **kw)
     _options.set_nodelay(sock, bool(nodelay))
+    if udp_encaps_port is not None:
+        # before connect/listen: the INIT (or the INIT-ACK) is the first packet that must get through
+        _options.set_remote_udp_encaps_port(sock, udp_encaps_port)
 
 
 def _send_flags(unordered: bool, flags: int = 0) -> int:
@@ -1034,7 +1039,7 @@ class Listener:
 
 def connect(address: Address, *, local: Optional[Address] = None, ostreams: int = 10, instreams: int = 10,
             max_attempts: Optional[int] = None, init_timeout: Optional[float] = None, nodelay: bool = True,
-            timeout: Optional[float] = None) -> Association:
+            timeout: Optional[float] = None, udp_encaps_port: Optional[int] = None) -> Association:
     """Open a one-to-one association to *address* and return it once it is up.
 
     *address* and *local* take multi-homed specs (``"192.0.2.1/198.51.100.1:2905"``,
@@ -1043,12 +1048,14 @@ def connect(address: Address, *, local: Optional[Address] = None, ostreams: int 
     *init_timeout* (seconds) bound the INIT retransmissions; *timeout* bounds
     the connect and becomes the association's timeout.  A refused or
     unreachable peer raises ``ConnectionRefusedError`` / ``TimeoutError`` /
-    ``OSError`` naming ``sctp_connectx``.
+    ``OSError`` naming ``sctp_connectx``.  *udp_encaps_port* sends SCTP inside
+    UDP to that remote port (RFC 6951; needs ``net.sctp.udp_port`` set on both
+    hosts, see docs/udp-encapsulation.md).
     """
     sock = Socket(_family_of(address, local), _socket.SOCK_STREAM)
     try:
         _configure(sock, ostreams=ostreams, instreams=instreams, nodelay=nodelay,
-                   max_attempts=max_attempts, init_timeout=init_timeout)
+                   max_attempts=max_attempts, init_timeout=init_timeout, udp_encaps_port=udp_encaps_port)
         if local is not None:
             sock.bind(local)
         if timeout is not None:
@@ -1061,16 +1068,18 @@ def connect(address: Address, *, local: Optional[Address] = None, ostreams: int 
 
 
 def listen(address: Address, *, backlog: int = 128, ostreams: int = 10, instreams: int = 10,
-           nodelay: bool = True) -> Listener:
+           nodelay: bool = True, udp_encaps_port: Optional[int] = None) -> Listener:
     """Bind *address* (multi-homed specs welcome) and listen on a one-to-one socket.
 
     Returns a :class:`Listener` whose ``accept()`` gives one
     :class:`Association` per peer.  For one socket serving every
     association, use :class:`csctp.Endpoint` (``csctp.Endpoint(address)``).
+    *udp_encaps_port* as for :func:`connect` (a peer that reaches this side over
+    UDP is answered over UDP anyway).
     """
     sock = Socket(_family_of(address), _socket.SOCK_STREAM)
     try:
-        _configure(sock, ostreams=ostreams, instreams=instreams, nodelay=nodelay)
+        _configure(sock, ostreams=ostreams, instreams=instreams, nodelay=nodelay, udp_encaps_port=udp_encaps_port)
         sock.bind(address)
         sock.listen(backlog)
     except BaseException:

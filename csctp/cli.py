@@ -47,6 +47,25 @@ def _read(path: str) -> Optional[str]:
         return None
 
 
+# SCTP over UDP (RFC 6951, Linux >= 5.11): both are per network namespace
+UDP_SYSCTLS = [
+    ("udp_port", "local UDP port SCTP-over-UDP listens and sends on (0: off)"),
+    ("encap_port", "default remote UDP port for new sockets (0: plain SCTP)"),
+]
+UDP_ENABLE_HINT = "sysctl -w net.sctp.udp_port=9899 net.sctp.encap_port=9899"
+
+
+def udp_encapsulation_lines(root: str = "/proc/sys/net/sctp") -> List[str]:
+    """The ``csctp check`` lines about SCTP over UDP: the two sysctls read from *root*
+    ("absent" where the kernel predates them) and how to turn encapsulation on."""
+    lines = []
+    for name, what in UDP_SYSCTLS:
+        val = _read(os.path.join(root, name))
+        lines.append(f"  net.sctp.{name:<24} = {val if val is not None else 'absent':<24} {what}")
+    lines.append(f"  SCTP over UDP (networks that drop IP protocol 132): {UDP_ENABLE_HINT}")
+    return lines
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     """Say whether this kernel speaks SCTP, how it is configured, and what to do if not."""
     from csctp.testing import kernel_has_sctp, vm_problem
@@ -60,6 +79,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         for name, what in SYSCTLS:
             val = _read(f"/proc/sys/net/sctp/{name}")
             print(f"  net.sctp.{name:<24} = {val if val is not None else '(absent)':<24} {what}")
+        for line in udp_encapsulation_lines():
+            print(line)
         return 0
     print("To get SCTP:")
     print("  - load the module:      modprobe sctp   (Ubuntu: apt-get install linux-modules-extra-$(uname -r))")

@@ -35,11 +35,13 @@ class Endpoint(_Receiver):
     serving the other associations.
 
     ``Endpoint(local=None, *, family=None, backlog=128, ostreams=10,
-    instreams=10, nodelay=True)``.  With *local* (a multi-homed spec is
+    instreams=10, nodelay=True, udp_encaps_port=None)``.  With *local* (a multi-homed spec is
     fine) it binds there and accepts incoming associations; without it, it is a
     client that adds associations with :meth:`connect` or implicitly with
     ``send(..., to=address)``.  *family* defaults to that of *local*
     (AF_INET without one); use AF_INET6 to reach IPv6 peers.
+    *udp_encaps_port* is the socket-wide remote UDP encapsulation port
+    (RFC 6951), as for :func:`csctp.connect`.
     """
 
     _one_assoc = False
@@ -47,11 +49,12 @@ class Endpoint(_Receiver):
 
     def __init__(self, local: Optional[Address] = None, *, family: Optional[int] = None, backlog: int = 128,
                  ostreams: int = 10, instreams: int = 10, nodelay: bool = True,
-                 sock: Optional[Socket] = None) -> None:
+                 sock: Optional[Socket] = None, udp_encaps_port: Optional[int] = None) -> None:
         if sock is None:
             sock = Socket(family if family is not None else _family_of(local), _socket.SOCK_SEQPACKET)
             try:
-                _configure(sock, ostreams=ostreams, instreams=instreams, nodelay=nodelay)
+                _configure(sock, ostreams=ostreams, instreams=instreams, nodelay=nodelay,
+                           udp_encaps_port=udp_encaps_port)
                 if local is not None:
                     sock.bind(local)
                     sock.listen(backlog)
@@ -60,6 +63,8 @@ class Endpoint(_Receiver):
                 raise
         elif sock.type != _socket.SOCK_SEQPACKET:
             raise ValueError("Endpoint: need a one-to-many (SOCK_SEQPACKET) socket; use csctp.Association")
+        elif udp_encaps_port is not None:
+            _options.set_remote_udp_encaps_port(sock, udp_encaps_port)
         self._init_receiver(sock)
 
     def __repr__(self) -> str:

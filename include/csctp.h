@@ -159,4 +159,19 @@ typedef struct {
     uint16_t spt_pathcpthld;
 } csctp_paddrthlds_v2;
 
+/* struct sctp_udpencaps and struct sctp_probeinterval (Linux 5.11: SCTP over UDP, RFC 6951,
+ * and PLPMTUD, RFC 8899) under csctp's own names, for headers that predate them.  Same
+ * layouts as the kernel's.  sue_port travels in network byte order. */
+typedef struct {
+    sctp_assoc_t sue_assoc_id;
+    struct sockaddr_storage sue_address;
+    uint16_t sue_port;
+} csctp_udpencaps;
+
+typedef struct {
+    sctp_assoc_t spi_assoc_id;
+    struct sockaddr_storage spi_address;
+    uint32_t spi_interval;
+} csctp_probeinterval;
+
 #endif /* CSCTP_H */

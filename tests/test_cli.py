@@ -239,3 +239,24 @@ def test_perf_shows_a_progress_bar_on_a_terminal_and_text_otherwise():
     assert b"[" in tty_output and b"msg/s" in tty_output and b"\r" in tty_output
     text = out.decode()
     assert "throughput:" in text and "0 lost" in text and "RTT over 10 pings" in text
+
+
+@pytest.mark.nokernel
+def test_check_udp_lines_show_the_sysctls_or_absent_and_how_to_enable(tmp_path):
+    (tmp_path / "udp_port").write_text("9899\n")
+    lines = cli.udp_encapsulation_lines(str(tmp_path))
+    assert len(lines) == 3
+    assert re.match(r"\s+net\.sctp\.udp_port\s+= 9899\s", lines[0])
+    assert re.match(r"\s+net\.sctp\.encap_port\s+= absent\s", lines[1])
+    assert "sysctl -w net.sctp.udp_port=9899 net.sctp.encap_port=9899" in lines[2]
+
+
+def test_check_prints_the_udp_encapsulation_sysctls():
+    r = subprocess.run(CLI + ["check"], capture_output=True, timeout=60)
+    out = r.stdout.decode()
+    assert r.returncode == 0, out
+    with open("/proc/sys/net/sctp/encap_port") as f:
+        encap = f.read().strip()
+    assert re.search(rf"net\.sctp\.encap_port\s+= {encap}\s", out), out
+    assert re.search(r"net\.sctp\.udp_port\s+= \d+\s", out), out
+    assert "sysctl -w net.sctp.udp_port=9899 net.sctp.encap_port=9899" in out

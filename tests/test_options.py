@@ -1014,3 +1014,104 @@ def test_stub_declares_exactly_the_module_functions():
               if callable(f) and not isinstance(f, type) and getattr(f, "__module__", "") == "csctp._options"}
     assert declared == public
     assert set(O.__all__) >= public
+
+
+# ---- SCTP over UDP (RFC 6951) and PLPMTUD probe interval (RFC 8899) -------------
+# Both structures: sctp_assoc_t, padding to 8, sockaddr_storage (128), then the value at 136; 144 bytes.
+ENCAPS_SIZE, ENCAPS_VALUE_AT = 144, 136
+
+
+def test_remote_udp_encaps_port_socket_wide_association_and_peer_address(pair, sockets):
+    fresh = sockets()
+    assert O.get_remote_udp_encaps_port(fresh) == int(open("/proc/sys/net/sctp/encap_port").read())
+    O.set_remote_udp_encaps_port(fresh, 9899)
+    assert O.get_remote_udp_encaps_port(fresh) == 9899
+    # the kernel takes the port as it goes on the wire: network byte order in the structure
+    raw = O.get_raw(fresh, "remote_udp_encaps_port", ENCAPS_SIZE)
+    assert raw[ENCAPS_VALUE_AT:ENCAPS_VALUE_AT + 2] == struct.pack("!H", 9899)
+    O.set_remote_udp_encaps_port(fresh, 0)
+    assert O.get_remote_udp_encaps_port(fresh) == 0
+    cli, _ = pair
+    peer = cli.getpeername()
+    O.set_remote_udp_encaps_port(cli, 9900)                    # the association and all its paths
+    assert O.get_remote_udp_encaps_port(cli) == 9900
+    assert O.get_remote_udp_encaps_port(cli, address=peer) == 9900
+    O.set_remote_udp_encaps_port(cli, 9901, address=peer)      # one path only
+    assert O.get_remote_udp_encaps_port(cli, address=peer) == 9901
+    assert O.get_remote_udp_encaps_port(cli) == 9900
+    # by name, through TABLE
+    O.set(cli, "remote_udp_encaps_port", 0)
+    assert O.get(cli, "remote_udp_encaps_port") == 0
+    assert O.lookup("SCTP_REMOTE_UDP_ENCAPS_PORT").kind == O.STRUCT
+
+
+def test_remote_udp_encaps_port_of_an_address_that_is_not_a_peer_fails(pair):
+    cli, _ = pair
+    with pytest.raises(OSError) as ei:
+        O.set_remote_udp_encaps_port(cli, 9899, address=("127.0.0.9", 9))
+    assert ei.value.errno == errno.EINVAL and "SCTP_REMOTE_UDP_ENCAPS_PORT" in str(ei.value)
+
+
+def test_front_door_keywords_set_the_socket_wide_encapsulation_port():
+    lst = csctp.listen((LOCAL, 0), udp_encaps_port=9899)
+    try:
+        assert O.get_remote_udp_encaps_port(lst.socket) == 9899
+        ep = csctp.Endpoint(udp_encaps_port=9898)
+        try:
+            assert O.get_remote_udp_encaps_port(ep.socket) == 9898
+        finally:
+            ep.close()
+        # over loopback with udp_port off the port is kept but nothing is encapsulated: it connects
+        a = csctp.connect((LOCAL, lst.address[1]), udp_encaps_port=0, timeout=10)
+        try:
+            assert O.get_remote_udp_encaps_port(a.socket) == 0
+        finally:
+            a.close()
+    finally:
+        lst.close()
+
+
+def test_plpmtud_probe_interval_round_trip_and_the_kernel_minimum(pair, sockets):
+    fresh = sockets()
+    # the kernel keeps it in jiffies: multiples of 4 ms (HZ=250) and 10 ms (HZ=100) read back exactly
+    O.set_plpmtud_probe_interval(fresh, 6000)
+    assert O.get_plpmtud_probe_interval(fresh) == 6000
+    assert O.get(fresh, "plpmtud_probe_interval") == 6000
+    O.set_plpmtud_probe_interval(fresh, 0)                     # off
+    assert O.get_plpmtud_probe_interval(fresh) == 0
+    cli, _ = pair
+    peer = cli.getpeername()
+    O.set_plpmtud_probe_interval(cli, 10000, address=peer)
+    assert O.get_plpmtud_probe_interval(cli, address=peer) == 10000
+    O.set(cli, "plpmtud_probe_interval", 20000)
+    assert O.get_plpmtud_probe_interval(cli) == 20000
+    # csctp refuses what the kernel refuses: below the minimum is EINVAL from the kernel too
+    with pytest.raises(ValueError, match="SCTP_PLPMTUD_PROBE_INTERVAL"):
+        O.set_plpmtud_probe_interval(fresh, O.PLPMTUD_PROBE_INTERVAL_MIN - 1)
+    raw = bytearray(ENCAPS_SIZE)
+    struct.pack_into("=I", raw, ENCAPS_VALUE_AT, O.PLPMTUD_PROBE_INTERVAL_MIN - 1)
+    with pytest.raises(OSError) as ei:
+        O.set_raw(fresh, "plpmtud_probe_interval", bytes(raw))
+    assert ei.value.errno == errno.EINVAL
+    struct.pack_into("=I", raw, ENCAPS_VALUE_AT, O.PLPMTUD_PROBE_INTERVAL_MIN)
+    O.set_raw(fresh, "plpmtud_probe_interval", bytes(raw))
+    assert O.get_plpmtud_probe_interval(fresh) == O.PLPMTUD_PROBE_INTERVAL_MIN
+
+
+@pytest.mark.nokernel
+@pytest.mark.parametrize("call, exc, message", [
+    (lambda s: O.set_remote_udp_encaps_port(s, -1), ValueError, "SCTP_REMOTE_UDP_ENCAPS_PORT: port"),
+    (lambda s: O.set_remote_udp_encaps_port(s, 65536), ValueError, "SCTP_REMOTE_UDP_ENCAPS_PORT: port"),
+    (lambda s: O.set_remote_udp_encaps_port(s, "9899"), TypeError, "SCTP_REMOTE_UDP_ENCAPS_PORT: port"),
+    (lambda s: O.set_remote_udp_encaps_port(s, 9899, address="nonsense"), ValueError,
+     "SCTP_REMOTE_UDP_ENCAPS_PORT"),
+    (lambda s: O.set_plpmtud_probe_interval(s, 1), ValueError, "at least 5000"),
+    (lambda s: O.set_plpmtud_probe_interval(s, 4999), ValueError, "SCTP_PLPMTUD_PROBE_INTERVAL"),
+    (lambda s: O.set_plpmtud_probe_interval(s, -1), ValueError, "SCTP_PLPMTUD_PROBE_INTERVAL: interval"),
+    (lambda s: O.set_plpmtud_probe_interval(s, 1 << 32), ValueError, "SCTP_PLPMTUD_PROBE_INTERVAL: interval"),
+])
+def test_udp_encaps_and_probe_interval_values_are_checked_before_the_call(call, exc, message):
+    # validation comes before the system call, so a UDP socket stands in for an SCTP one here
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        with pytest.raises(exc, match=message):
+            call(s)

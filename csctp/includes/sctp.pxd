@@ -311,3 +311,13 @@ cdef extern from "csctp.h" nogil:
         uint16_t spt_pathmaxrxt
         uint16_t spt_pathpfthld
         uint16_t spt_pathcpthld
+
+    ctypedef struct csctp_udpencaps:
+        sctp_assoc_t sue_assoc_id
+        sockaddr_storage sue_address
+        uint16_t sue_port
+
+    ctypedef struct csctp_probeinterval:
+        sctp_assoc_t spi_assoc_id
+        sockaddr_storage spi_address
+        uint32_t spi_interval
