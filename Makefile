@@ -29,6 +29,7 @@ help:
 	@echo "make wheel       sdist + repaired manylinux wheel of this machine into wheelhouse/"
 	@echo "make test-wheel  the whole suite against that wheel, installed in a fresh venv ($(WHEEL_VENV))"
 	@echo "make lint        actionlint + shellcheck on the wheels workflow, cibuildwheel matrix check"
+	@echo "make bench-cost  callgrind instructions per message, receive and send, every API (bench/results/cost.md)"
 
 # cheap when nothing is missing (dpkg-query + one socket() call), so it always runs:
 # a new machine or a new kernel is noticed
@@ -144,7 +145,7 @@ test-wheel: system-deps
 # Not part of `make test`: the side-by-side runner (bench/run.py), its C
 # baseline and the pytest-benchmark microbenchmarks, all on a real SCTP kernel
 # through the harness.  Results land in bench/results/ (an --rwdir of the VM).
-.PHONY: bench bench-quick bench-micro bench-deps
+.PHONY: bench bench-quick bench-micro bench-deps bench-cost
 
 BENCH_ARGS ?=
 BENCH_C := bench/c/bin/sctpbench
@@ -157,11 +158,18 @@ $(VENV)/.bench-deps: requirements/bench.txt $(VENV)/.python-deps
 	$(VPY) -m pip install -q -r requirements/bench.txt
 	touch $@
 
+# py3-sctp's module is also named `sctp` (pysctp's): it goes to its own directory, which only the
+# worker process running it puts on sys.path (bench/worker.py)
+PY3SCTP := $(VENV)/py3-sctp
+$(PY3SCTP)/sctp.py: $(VENV)/.python-deps
+	$(VPY) -m pip install -q --target $(PY3SCTP) py3-sctp
+	touch $@
+
 $(BENCH_C): bench/c/sctpbench.c
 	@mkdir -p $(dir $@)
 	gcc -O2 -Wall -Wextra -o $@ $< -lsctp
 
-bench-deps: build $(VENV)/.bench-deps $(BENCH_C)
+bench-deps: build $(VENV)/.bench-deps $(PY3SCTP)/sctp.py $(BENCH_C)
 
 bench: bench-deps
 	@mkdir -p bench/results
@@ -173,6 +181,16 @@ bench-quick: bench-deps
 
 bench-micro: bench-deps
 	$(HARNESS) -- $(PYTEST) bench/test_micro.py --benchmark-only -q $(BENCH_ARGS)
+
+# the binding's own cost: callgrind instructions per message, receive and send, every API
+# (bench/profile.py); the rows first in COST_ROWS are measured first (empty: every row)
+COST_COUNTS ?= --small 1000 --large 3000
+COST_ROWS ?=
+bench-cost: bench-deps
+	@mkdir -p bench/results
+	$(HARNESS) --rwdir bench/results -- $(VPY) bench/profile.py --direction both --top 0 $(COST_COUNTS) \
+		--commit $$(git rev-parse --short HEAD) $(if $(COST_ROWS),--only $(COST_ROWS)) \
+		--out bench/results/cost.md $(BENCH_ARGS)
 
 # ---- reliability: long tests, fuzzing, sanitizer build ----------------------------
 # `make test` leaves out tests marked `long` (pyproject addopts: -m "not long and not vmhost").

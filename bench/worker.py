@@ -20,6 +20,7 @@ repetition.
 
 import argparse
 import json
+import os
 import resource
 import socket
 import struct
@@ -35,7 +36,17 @@ SCTP_RECVRCVINFO = 32
 PPID = 46                # Diameter, host order
 RBUF = 65536
 
-IMPLS = ("stdlib-recv_into", "stdlib-recvmsg", "pysctp", "csctp-recv", "csctp-recv_into", "csctp-batch")
+IMPLS = ("stdlib-recv_into", "stdlib-recvmsg", "pysctp", "csctp-recv", "csctp-recv_into", "csctp-batch",
+         "py3-sctp", "stdlib-send")
+# csctp's front door (csctp.listen/connect -> Association, csctp.Endpoint, csctp.aio): run by role_front
+FRONT = ("front-recv", "front-recv_into", "front-recv_batch", "front-recv_batch-call", "endpoint-recv",
+         "aio-recv", "aio-uvloop-recv",
+         "front-send", "front-send_batch", "aio-send", "aio-uvloop-send")
+# py3-sctp's module is also called ``sctp``: it lives in its own directory (make bench-deps), put first on
+# sys.path only in a process that runs it, so pysctp stays importable everywhere else
+PY3SCTP_DIR = os.environ.get("CSCTP_BENCH_PY3SCTP",
+                             os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                          ".venv", "py3-sctp"))
 
 SNDINFO = struct.Struct("=HHIIi")          # struct sctp_sndinfo
 RCVINFO = struct.Struct("=HHH2xIIIIi")     # struct sctp_rcvinfo
@@ -74,6 +85,16 @@ def percentile(sorted_samples, q):
 # csctp._batch comes from its own branch; the runner records it as unavailable
 # when it is missing.  The adapter keeps the hot loops free of feature tests.
 
+def py3sctp():
+    if sys.path[0] != PY3SCTP_DIR:
+        sys.path.insert(0, PY3SCTP_DIR)
+    import sctp
+    if not hasattr(sctp, "sctp_socket"):
+        raise SystemExit(f"worker: module 'sctp' is not py3-sctp ({sctp.__file__}); make bench-deps puts it in "
+                         f"{PY3SCTP_DIR}")
+    return sctp
+
+
 def batch_api():
     from csctp import _batch
     return _batch
@@ -87,6 +108,11 @@ def make_listener(impl, style):
         import csctp
         s = csctp.Socket(socket.AF_INET, typ)
         s.setsockopt(IPPROTO_SCTP, SCTP_INITMSG, INITMSG)
+        s.bind(("127.0.0.1", 0))
+    elif impl == "py3-sctp":
+        sctp = py3sctp()
+        s = sctp.sctp_socket(socket.AF_INET, typ)
+        s.sock.setsockopt(IPPROTO_SCTP, SCTP_INITMSG, INITMSG)
         s.bind(("127.0.0.1", 0))
     elif impl == "pysctp":
         import sctp
@@ -105,6 +131,9 @@ def make_listener(impl, style):
 def receiver_opts(impl, s):
     if impl == "stdlib-recvmsg":
         s.setsockopt(IPPROTO_SCTP, SCTP_RECVRCVINFO, 1)
+    elif impl == "py3-sctp":
+        # sctp_recvv returns a sctp_rcvinfo (stream, ppid, assoc id) only with RECVRCVINFO on
+        s.sock.setsockopt(IPPROTO_SCTP, SCTP_RECVRCVINFO, 1)
     elif impl == "pysctp":
         # pysctp fills its sndrcvinfo (stream, ppid, assoc id) only with data_io subscribed
         s.events.data_io = True      # autoflush: written to the kernel at once
@@ -125,10 +154,13 @@ def connect(impl, port, n):
         elif impl == "pysctp":
             import sctp
             s = sctp.sctpsocket_tcp(socket.AF_INET)
+        elif impl == "py3-sctp":
+            s = py3sctp().sctp_socket(socket.AF_INET, socket.SOCK_STREAM)
         else:
             s = socket.socket(socket.AF_INET, socket.SOCK_STREAM, IPPROTO_SCTP)
-        s.setsockopt(IPPROTO_SCTP, SCTP_INITMSG, INITMSG)
-        s.setsockopt(IPPROTO_SCTP, SCTP_NODELAY, 1)
+        o = s.sock if impl == "py3-sctp" else s
+        o.setsockopt(IPPROTO_SCTP, SCTP_INITMSG, INITMSG)
+        o.setsockopt(IPPROTO_SCTP, SCTP_NODELAY, 1)
         s.connect(("127.0.0.1", port))
         out.append(s)
     return out
@@ -228,6 +260,31 @@ def recv_pysctp(s, expect, echo, one2many, payload):
                     sd(data, to=fromaddr, ppid=PPID, stream=notif.stream)
                 else:
                     sd(data, ppid=PPID, stream=notif.stream)
+    return msgs, nbytes, t_first
+
+
+def recv_py3sctp(s, expect, echo, one2many, payload):
+    msgs = nbytes = markers = 0
+    t_first = 0.0
+    rv = s.sctp_recvv
+    sd = s.sctp_sendv
+    while markers < expect:
+        data, addr, info, infotype, flags = rv(RBUF)
+        if not t_first:
+            t_first = now()
+        n = len(data)
+        if n == 1:
+            markers += 1
+        elif n == 0:
+            if flags & 0x8000:       # MSG_NOTIFICATION
+                continue
+            raise ConnectionError("peer closed")
+        else:
+            msgs += 1
+            nbytes += n
+            if echo:
+                sd([data], addr if one2many else None, py3sctp().sctp_sndinfo(
+                    snd_sid=info.rcv_sid, snd_ppid=PPID, snd_assoc_id=info.rcv_assoc_id))
     return msgs, nbytes, t_first
 
 
@@ -331,6 +388,7 @@ RECV_LOOPS = {
     "csctp-recv": recv_csctp_recv,
     "csctp-recv_into": recv_csctp_recv_into,
     "csctp-batch": recv_csctp_batch,
+    "py3-sctp": recv_py3sctp,
 }
 
 
@@ -370,7 +428,14 @@ def role_recv(a, echo):
 
 def make_sender(impl, socks, streams, payload, batch):
     """A function send_chunk(sock, k, first) sending k messages (k <= batch)."""
-    if impl.startswith("stdlib"):
+    if impl == "stdlib-send":
+        # no metadata (stream 0, ppid 0): the send-side twin of recv_into, the floor of a Python loop
+        def chunk(s, k, first):
+            sd = s.send
+            for i in range(first, first + k):
+                sd(payload)
+            return k
+    elif impl.startswith("stdlib"):
         nppid = socket.htonl(PPID)
         anc = [[(IPPROTO_SCTP, SCTP_SNDINFO, SNDINFO.pack(sid, 0, nppid, 0, 0))] for sid in range(streams)]
         iov = [payload]
@@ -385,6 +450,16 @@ def make_sender(impl, socks, streams, payload, batch):
             sd = s.sctp_send
             for i in range(first, first + k):
                 sd(payload, ppid=PPID, stream=i % streams)
+            return k
+    elif impl == "py3-sctp":
+        sctp = py3sctp()
+        infos = [sctp.sctp_sndinfo(snd_sid=sid, snd_ppid=socket.htonl(PPID)) for sid in range(streams)]
+        iov = [payload]
+
+        def chunk(s, k, first):
+            sd = s.sctp_sendv
+            for i in range(first, first + k):
+                sd(iov, None, infos[i % streams])
             return k
     elif impl == "csctp-batch":
         import numpy as np
@@ -523,10 +598,213 @@ def role_send(a, ping):
         s.close()
 
 
+# ---- csctp's front door: Association / Endpoint / csctp.aio ---------------------
+# The loops an application writes with the API the README shows; same line
+# protocol and end markers as the loops above.
+
+def front_recv_loop(impl, a, expect):
+    """The receive loop of one repetition on Association/Endpoint *a*: (msgs, bytes, t_first)."""
+    msgs = nbytes = markers = 0
+    t_first = 0.0
+    if impl in ("front-recv", "endpoint-recv"):
+        rv = a.recv
+        while markers < expect:
+            n = len(rv().data)
+            if not t_first:
+                t_first = now()
+            if n == 1:
+                markers += 1
+            else:
+                msgs += 1
+                nbytes += n
+    elif impl == "front-recv_into":
+        buf = bytearray(RBUF)
+        ri = a.recv_into
+        while markers < expect:
+            n, m = ri(buf)
+            if not t_first:
+                t_first = now()
+            if n == 1:
+                markers += 1
+            else:
+                msgs += 1
+                nbytes += n
+    elif impl == "front-recv_batch":
+        rb = a.recv_batch
+        while markers < expect:
+            b = rb(64)
+            if not t_first:
+                t_first = now()
+            for m in b:
+                if m.is_notification:
+                    continue
+                n = len(m)
+                if n == 1:
+                    markers += 1
+                else:
+                    msgs += 1
+                    nbytes += n
+    elif impl == "front-recv_batch-call":
+        # the call alone: no Python loop over the messages.  A 1-byte message is
+        # a marker (a notification is never that short) and the markers come
+        # last, so only each batch's last message is looked at; msgs counts the
+        # rest, including a notification or two queued before the first data,
+        # which cancel out of a difference of two runs.
+        rb = a.recv_batch
+        total = 0
+        while markers < expect:
+            b = rb(64)
+            if not t_first:
+                t_first = now()
+            k = len(b)
+            total += k
+            if k and len(b[k - 1]) == 1:     # its length, without exporting a view
+                markers += 1
+        msgs = total - markers
+    else:
+        raise SystemExit(f"worker: no receive loop for {impl}")
+    return msgs, nbytes, t_first
+
+
+async def aio_recv_loop(a, expect):
+    msgs = nbytes = markers = 0
+    t_first = 0.0
+    rv = a.recv
+    while markers < expect:
+        n = len((await rv()).data)
+        if not t_first:
+            t_first = now()
+        if n == 1:
+            markers += 1
+        else:
+            msgs += 1
+            nbytes += n
+    return msgs, nbytes, t_first
+
+
+def _recv_report(rep, loop_result, u0, s0):
+    msgs, nbytes, t_first = loop_result
+    t_last = now()
+    u1, s1 = cpu()
+    emit({"rep": rep, "msgs": msgs, "bytes": nbytes, "t_first": t_first, "t_last": t_last,
+          "cpu_user": u1 - u0, "cpu_sys": s1 - s0})
+
+
+def _send_report(rep, sent, t0, u0, s0):
+    t1 = now()
+    u1, s1 = cpu()
+    emit({"rep": rep, "msgs": sent, "t0": t0, "t1": t1, "cpu_user": u1 - u0, "cpu_sys": s1 - s0})
+
+
+def front_sender(impl, a, payload, streams, batch):
+    """send(k, first): k messages through the front door's send call (k <= batch)."""
+    if impl == "front-send_batch":
+        bufs = [payload] * batch
+        sb = a.send_batch
+
+        def chunk(k, first):
+            done = 0
+            while done < k:
+                done += sb(bufs[done:k] if done or k != batch else bufs, ppids=PPID)
+            return k
+    else:
+        sd = a.send
+
+        def chunk(k, first):
+            for i in range(first, first + k):
+                sd(payload, stream=i % streams, ppid=PPID)
+            return k
+    return chunk
+
+
+def role_front(a):
+    import csctp
+    impl = a.impl
+    expect = a.streams
+    payload = bytes(a.size)
+    if a.assocs != 1 or a.role not in ("recv", "send"):
+        raise SystemExit("worker: the front-door rows receive or send on one association")
+    if impl.startswith("aio"):
+        import asyncio
+        if "uvloop" in impl:
+            import uvloop
+            runner = asyncio.Runner(loop_factory=uvloop.new_event_loop)
+        else:
+            runner = asyncio.Runner()
+        with runner:
+            runner.run(aio_front(a, expect, payload))
+        return
+    if a.role == "recv":
+        if impl == "endpoint-recv":
+            ep = csctp.Endpoint(("127.0.0.1", 0), ostreams=16, instreams=16)
+            emit({"port": ep.socket.getsockname()[1]})
+            assoc = ep
+        else:
+            lst = csctp.listen(("127.0.0.1", 0), ostreams=16, instreams=16)
+            emit({"port": lst.socket.getsockname()[1]})
+            assoc = lst.accept()
+            lst.close()
+        for rep in range(a.reps):
+            u0, s0 = cpu()
+            _recv_report(rep, front_recv_loop(impl, assoc, expect), u0, s0)
+        assoc.close()
+        return
+    assoc = csctp.connect(("127.0.0.1", a.port), ostreams=16, instreams=16)
+    chunk = front_sender(impl, assoc, payload, a.streams, a.batch)
+    emit({"ready": 1})
+    for rep in range(a.reps):
+        wait_go()
+        u0, s0 = cpu()
+        t0 = now()
+        deadline = t0 + a.duration
+        sent = 0
+        while sent < a.count:
+            sent += chunk(min(a.batch, a.count - sent), sent)
+            if now() >= deadline:
+                break
+        for sid in range(a.streams):
+            assoc.send(b"\x01", stream=sid, ppid=PPID)
+        _send_report(rep, sent, t0, u0, s0)
+    assoc.close()
+
+
+async def aio_front(a, expect, payload):
+    from csctp import aio
+    if a.role == "recv":
+        lst = await aio.listen(("127.0.0.1", 0), ostreams=16, instreams=16)
+        emit({"port": lst.sync.socket.getsockname()[1]})
+        assoc = await lst.accept()
+        lst.close()
+        for rep in range(a.reps):
+            u0, s0 = cpu()
+            _recv_report(rep, await aio_recv_loop(assoc, expect), u0, s0)
+        assoc.close()
+        return
+    assoc = await aio.connect(("127.0.0.1", a.port), ostreams=16, instreams=16)
+    sd = assoc.send
+    emit({"ready": 1})
+    for rep in range(a.reps):
+        wait_go()          # blocking read: nothing else runs on this loop
+        u0, s0 = cpu()
+        t0 = now()
+        deadline = t0 + a.duration
+        sent = 0
+        streams = a.streams
+        while sent < a.count:
+            await sd(payload, stream=sent % streams, ppid=PPID)
+            sent += 1
+            if not sent & 63 and now() >= deadline:
+                break
+        for sid in range(streams):
+            await sd(b"\x01", stream=sid, ppid=PPID)
+        _send_report(rep, sent, t0, u0, s0)
+    assoc.close()
+
+
 def parser():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("role", choices=("recv", "echo", "send", "ping"))
-    ap.add_argument("impl", choices=IMPLS)
+    ap.add_argument("impl", choices=IMPLS + FRONT)
     ap.add_argument("--style", choices=("1to1", "1tomany"), default="1to1")
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--size", type=int, default=128)
@@ -540,7 +818,9 @@ def parser():
 
 
 def run(a):
-    if a.role in ("recv", "echo"):
+    if a.impl in FRONT:
+        role_front(a)
+    elif a.role in ("recv", "echo"):
         role_recv(a, a.role == "echo")
     else:
         role_send(a, a.role == "ping")
