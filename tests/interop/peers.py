@@ -103,7 +103,7 @@ class Peer:
 
 
 @pytest.fixture
-def peer(tmp_path) -> Iterator[Callable[..., Peer]]:
+def peer(tmp_path: "os.PathLike[str]") -> Iterator[Callable[..., Peer]]:
     """Factory: ``peer(name, argv, stdin=path)`` starts a Peer; every one still running is stopped after the test."""
     started: List[Peer] = []
 
