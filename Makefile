@@ -30,6 +30,7 @@ help:
 	@echo "make test-wheel  the whole suite against that wheel, installed in a fresh venv ($(WHEEL_VENV))"
 	@echo "make lint        actionlint + shellcheck on the wheels workflow, cibuildwheel matrix check"
 	@echo "make bench-cost  callgrind instructions per message, receive and send, every API (bench/results/cost.md)"
+	@echo "make interop     csctp against other SCTP stacks: lksctp-tools, socat, ncat, Go, osmo-stp (tests/interop/)"
 
 # cheap when nothing is missing (dpkg-query + one socket() call), so it always runs:
 # a new machine or a new kernel is noticed
@@ -223,3 +224,22 @@ $(ASAN_BUILD)/.built: $(SOURCES) $(VENV)/.python-deps
 # fd-level capture would hold it in a temporary file that the abort then loses
 asan: system-deps $(ASAN_BUILD)/.built
 	$(HARNESS) -- env $(SANITIZE_ENV) $(PYTEST) --capture=sys -o "pythonpath=$(ASAN_BUILD) ." $(PYTEST_ARGS)
+
+# ---- interoperability: csctp against SCTP implementations from Debian packages ----
+# Not part of `make test` (pyproject addopts leave out the `interop` marker): the peers are
+# installed only here (install-system-deps.sh --interop), the Go peer is built here, offline
+# against Debian's packaged library (GOPATH mode, /usr/share/gocode), because the VM sees the
+# checkout read-only; then tests/interop/ runs in the VM.
+.PHONY: interop interop-deps
+GOECHO := build/interop/goecho
+
+interop-deps:
+	@tools/install-system-deps.sh --interop
+
+$(GOECHO): tests/interop/goecho/main.go | interop-deps
+	@mkdir -p $(dir $@)
+	GO111MODULE=off GOPATH=/usr/share/gocode GOFLAGS= GOPROXY=off GOCACHE=$(CURDIR)/build/go-cache \
+		go build -o $@ ./tests/interop/goecho
+
+interop: build interop-deps $(GOECHO)
+	$(HARNESS) -- $(PYTEST) -m interop tests/interop $(PYTEST_ARGS)

@@ -5,11 +5,19 @@
 #   always:        libsctp-dev lksctp-tools gcc python3-dev python3-venv
 #   VM path only:  qemu-system-x86 busybox-static <distribution kernel> kmod iproute2
 #                  (installed when this kernel cannot open an SCTP socket)
+#   --interop:     the other SCTP implementations `make interop` runs csctp against
+#                  (socat ncat osmo-stp, golang-go + golang-github-ishidawataru-sctp-dev
+#                  for the Go peer, coreutils' stdbuf); never for `make test`
 #
 # Debian and Ubuntu (apt).  Runs apt as root, or through sudo.
 set -euo pipefail
 
 need=(libsctp-dev lksctp-tools gcc python3-dev python3-venv iproute2)
+case "${1:-}" in
+    --interop) need+=(socat ncat osmo-stp golang-go golang-github-ishidawataru-sctp-dev coreutils) ;;
+    "") ;;
+    *) echo "usage: $0 [--interop]" >&2; exit 2 ;;
+esac
 
 kernel_has_sctp() {
     python3 - <<'PY' 2>/dev/null
