@@ -5,9 +5,9 @@
       netb 198.51.100.1/24 2001:db8:b::1/64  <->  netb 198.51.100.2/24 2001:db8:b::2/64
 
 Documentation ranges only (RFC 5737, RFC 3849).  Everything is created with
-``ip``/``tc``/``sysctl`` inside the test kernel (the VM, or a native kernel
+``ip``/``tc``/``nft``/``sysctl`` inside the test kernel (the VM, or a native kernel
 when running as root) and removed by :meth:`TwoNetworks.teardown`, which
-deleting the namespaces makes complete: the veth ends and their qdiscs
+deleting the namespaces makes complete: the veth ends, their qdiscs and nftables rules
 live inside them.
 
 Code reaches a namespace two ways:
@@ -98,6 +98,25 @@ class NetNS:
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=60)
         if p.returncode != 0:
             raise RuntimeError(f"ip -batch in {self.name} failed ({p.returncode}): {p.stderr.strip()}")
+
+    def nft(self, ruleset: str) -> None:
+        """Load an nftables *ruleset* (``nft -f -`` syntax) into this namespace."""
+        with self.entered():
+            _run(["nft", "-f", "-"], input=ruleset)
+
+    def drop_bare_sctp(self) -> None:
+        """Drop IP protocol 132 arriving here, as a middlebox that passes only TCP/UDP would.
+
+        An nftables input rule, so SCTP inside UDP (RFC 6951) still gets
+        through, and a packet socket on the link still sees the dropped
+        frames (taps run before the netfilter hooks).
+        """
+        self.nft("table inet csctp_no_sctp {\n"
+                 "  chain input {\n"
+                 "    type filter hook input priority 0; policy accept;\n"
+                 "    meta l4proto sctp counter drop\n"
+                 "  }\n"
+                 "}\n")
 
     def ip(self, *args: str) -> str:
         return _run(["ip", "-n", self.name, *args]).stdout

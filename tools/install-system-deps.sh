@@ -2,7 +2,8 @@
 # Install the system packages csctp's build, tests and demo need, and only
 # those that are missing (a second run installs nothing and is quick).
 #
-#   always:        libsctp-dev lksctp-tools gcc python3-dev python3-venv
+#   always:        libsctp-dev lksctp-tools gcc python3-dev python3-venv iproute2
+#                  tshark nftables (tests/test_wire.py decodes captures; nft drops bare SCTP)
 #   VM path only:  qemu-system-x86 busybox-static <distribution kernel> kmod iproute2
 #                  (installed when this kernel cannot open an SCTP socket)
 #   --interop:     the other SCTP implementations `make interop` runs csctp against
@@ -12,7 +13,7 @@
 # Debian and Ubuntu (apt).  Runs apt as root, or through sudo.
 set -euo pipefail
 
-need=(libsctp-dev lksctp-tools gcc python3-dev python3-venv iproute2)
+need=(libsctp-dev lksctp-tools gcc python3-dev python3-venv iproute2 tshark nftables)
 case "${1:-}" in
     --interop) need+=(socat ncat osmo-stp golang-go golang-github-ishidawataru-sctp-dev coreutils) ;;
     "") ;;
@@ -63,5 +64,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "install-system-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
+# wireshark-common asks whether non-root users may capture; the tests capture as root, so no setuid dumpcap
+echo "wireshark-common wireshark-common/install-setuid boolean false" | $SUDO debconf-set-selections
 $SUDO apt-get update -q
 $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
