@@ -103,8 +103,9 @@ def serve_loop(assocs, work_ns, out, worker, threaded, lock):
                 continue
             if not t_first:
                 t_first = time.monotonic()
-            if n == 1:
+            if n == 1:                   # its end marker: the shutdown that follows is not ours to read
                 markers += 1
+                poller.unregister(fd)
             else:
                 msgs += 1
                 spin(work_ns)
