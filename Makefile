@@ -31,6 +31,7 @@ help:
 	@echo "make lint        actionlint + shellcheck on the wheels workflow, cibuildwheel matrix check"
 	@echo "make bench-cost  callgrind instructions per message, receive and send, every API (bench/results/cost.md)"
 	@echo "make interop     csctp against other SCTP stacks: lksctp-tools, socat, ncat, Go, osmo-stp (tests/interop/)"
+	@echo "make bench-scaling  4 associations served by 1 and 2 workers: C, Python processes, threads (bench/results/scaling.md)"
 
 # cheap when nothing is missing (dpkg-query + one socket() call), so it always runs:
 # a new machine or a new kernel is noticed
@@ -146,7 +147,7 @@ test-wheel: system-deps
 # Not part of `make test`: the side-by-side runner (bench/run.py), its C
 # baseline and the pytest-benchmark microbenchmarks, all on a real SCTP kernel
 # through the harness.  Results land in bench/results/ (an --rwdir of the VM).
-.PHONY: bench bench-quick bench-micro bench-deps bench-cost
+.PHONY: bench bench-quick bench-micro bench-deps bench-cost bench-scaling
 
 BENCH_ARGS ?=
 BENCH_C := bench/c/bin/sctpbench
@@ -182,6 +183,14 @@ bench-quick: bench-deps
 
 bench-micro: bench-deps
 	$(HARNESS) -- $(PYTEST) bench/test_micro.py --benchmark-only -q $(BENCH_ARGS)
+
+# N associations served by 1 and 2 workers: C processes, Python processes (descriptors handed over),
+# Python threads (bench/scaling.py); the host's load average is recorded at the start and the end
+SCALING_ARGS ?=
+bench-scaling: build $(BENCH_C)
+	@mkdir -p bench/results
+	$(BENCH_ENV) $(HARNESS) --rwdir bench/results -- $(VPY) bench/scaling.py $(SCALING_ARGS)
+	$(VPY) bench/scaling.py --finish bench/results/scaling.json --host-loadavg "$$(cut -d' ' -f1-3 /proc/loadavg)"
 
 # the binding's own cost: callgrind instructions per message, receive and send, every API
 # (bench/profile.py); the rows first in COST_ROWS are measured first (empty: every row)

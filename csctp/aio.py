@@ -351,6 +351,12 @@ class Association(_AsyncReceiver[_assoc.Association], _AsyncQueries):
         """See :attr:`csctp.Association.assoc_id`."""
         return self._sync.assoc_id
 
+    def detach(self) -> int:
+        """See :meth:`csctp.Association.detach`; the loop stops watching the descriptor first."""
+        fd = self._sync.detach()
+        self._io.close()
+        return fd
+
     def __aiter__(self) -> AsyncIterator[Message]:
         return self._iter()
 
@@ -513,11 +519,11 @@ class Endpoint(_AsyncReceiver[_endpoint.Endpoint]):
     def __init__(self, local: Optional[Address] = None, *, family: Optional[int] = None, backlog: int = 128,
                  ostreams: int = 10, instreams: int = 10, nodelay: bool = True, sock: Optional[Socket] = None,
                  udp_encaps_port: Optional[int] = None, loop: Optional[asyncio.AbstractEventLoop] = None,
-                 endpoint: Optional[_endpoint.Endpoint] = None) -> None:
+                 endpoint: Optional[_endpoint.Endpoint] = None, reuse_port: bool = False) -> None:
         if endpoint is None:
             endpoint = _endpoint.Endpoint(local, family=family, backlog=backlog, ostreams=ostreams,
                                           instreams=instreams, nodelay=nodelay, sock=sock,
-                                          udp_encaps_port=udp_encaps_port)
+                                          udp_encaps_port=udp_encaps_port, reuse_port=reuse_port)
         self._init(endpoint, loop)
 
     @property
@@ -816,7 +822,7 @@ async def connect(address: Address, *, local: Optional[Address] = None, ostreams
 
 
 async def listen(address: Address, *, backlog: int = 128, ostreams: int = 10, instreams: int = 10,
-                 nodelay: bool = True, udp_encaps_port: Optional[int] = None) -> Listener:
+                 nodelay: bool = True, udp_encaps_port: Optional[int] = None, reuse_port: bool = False) -> Listener:
     """Bind *address* and listen on a one-to-one socket; arguments as :func:`csctp.listen`.
 
     Returns a :class:`Listener`: ``await listener.accept()`` gives one
@@ -826,7 +832,7 @@ async def listen(address: Address, *, backlog: int = 128, ostreams: int = 10, in
     """
     loop = asyncio.get_running_loop()
     return Listener(_assoc.listen(address, backlog=backlog, ostreams=ostreams, instreams=instreams,
-                                  nodelay=nodelay, udp_encaps_port=udp_encaps_port), loop=loop)
+                                  nodelay=nodelay, udp_encaps_port=udp_encaps_port, reuse_port=reuse_port), loop=loop)
 
 
 # accept() errors that pass: the server reports them and tries again after a pause
@@ -926,14 +932,17 @@ class Server:
 
 
 async def start_server(handler: Callable[[Association], Awaitable[object]], address: Address, *,
-                       backlog: int = 128, ostreams: int = 10, instreams: int = 10, nodelay: bool = True) -> Server:
+                       backlog: int = 128, ostreams: int = 10, instreams: int = 10, nodelay: bool = True,
+                       reuse_port: bool = False) -> Server:
     """Listen on *address* and run ``await handler(association)`` for each new association.
 
     An asyncio-style extra (as ``asyncio.start_server``): :func:`listen` plus
     an accept loop.  The association is closed when its handler returns.
     One-to-one sockets (one descriptor per association); for a single
-    socket serving every association use :class:`Endpoint`.
+    socket serving every association use :class:`Endpoint`.  *reuse_port* as
+    for :func:`csctp.listen`: one server per worker process on one port.
     """
     loop = asyncio.get_running_loop()
-    lst = await listen(address, backlog=backlog, ostreams=ostreams, instreams=instreams, nodelay=nodelay)
+    lst = await listen(address, backlog=backlog, ostreams=ostreams, instreams=instreams, nodelay=nodelay,
+                       reuse_port=reuse_port)
     return Server(lst, handler, loop)

@@ -83,14 +83,30 @@ def _family_of(*specs: Optional[Address]) -> int:
     return _socket.AF_INET
 
 
+def _reuse_port_flag(reuse_port: object, op: str) -> bool:
+    """*reuse_port* as a bool: True/False (or 1/0); anything else is the caller's bug."""
+    if not isinstance(reuse_port, int):
+        raise TypeError(f"{op}: reuse_port must be a bool, got {type(reuse_port).__name__}")
+    if reuse_port not in (0, 1):
+        raise ValueError(f"{op}: reuse_port must be True or False, got {reuse_port!r}")
+    return bool(reuse_port)
+
+
 def _configure(sock: Socket, *, ostreams: int, instreams: int, nodelay: bool,
                max_attempts: Optional[int] = None, init_timeout: Optional[float] = None,
-               udp_encaps_port: Optional[int] = None) -> None:
+               udp_encaps_port: Optional[int] = None, reuse_port: bool = False) -> None:
     """Apply the defaults of a new csctp endpoint: INITMSG streams, NODELAY and, when
-    given, the socket-wide remote UDP encapsulation port (RFC 6951)."""
+    given, the socket-wide remote UDP encapsulation port (RFC 6951) and ``SO_REUSEPORT``."""
     for name, v in (("ostreams", ostreams), ("instreams", instreams)):
         if not isinstance(v, int) or not 1 <= v <= 65535:
             raise ValueError(f"{name} must be an int in 1..65535, got {v!r}")
+    if reuse_port:
+        # before bind: the kernel checks it when the port is taken, and groups the
+        # listening sockets that all set it (same user, same addresses) when they
+        # listen; a new association's INIT then goes to one of them by a hash of
+        # its addresses (seen on 6.1, docs/scaling.md).  RFC 6458's SCTP_REUSE_PORT
+        # is another thing: one-to-one sockets share a port, only one may listen
+        sock.setsockopt(_socket.SOL_SOCKET, _socket.SO_REUSEPORT, 1)
     kw: Dict[str, int] = {"ostreams": ostreams, "instreams": instreams}
     if max_attempts is not None:
         kw["max_attempts"] = max_attempts
@@ -103,6 +119,19 @@ def _configure(sock: Socket, *, ostreams: int, instreams: int, nodelay: bool,
     if udp_encaps_port is not None:
         # before connect/listen: the INIT (or the INIT-ACK) is the first packet that must get through
         _options.set_remote_udp_encaps_port(sock, udp_encaps_port)
+
+
+def _bind_listen(sock: Socket, address: Address, backlog: int, reuse_port: bool, op: str) -> None:
+    """Bind *address* and listen: the one place :func:`listen` and :class:`csctp.Endpoint` do it."""
+    try:
+        sock.bind(address)
+    except OSError as e:
+        if e.errno != _errno.EADDRINUSE:
+            raise
+        hint = ("another socket holds it without reuse_port=True, or binds other addresses" if reuse_port
+                else "to share it between workers pass reuse_port=True to every socket that binds it")
+        raise OSError(e.errno, f"{op}: {e.strerror or e} ({hint})") from e
+    sock.listen(backlog)
 
 
 def _send_flags(unordered: bool, flags: int = 0) -> int:
@@ -759,8 +788,9 @@ class Association(_Receiver, _AssocQueries):
             raise ValueError("Association: need a one-to-one (SOCK_STREAM) socket; use csctp.Endpoint for one-to-many")
         self._init_receiver(sock)
         self._assoc_id = assoc_id
-        # set by Endpoint.peeloff: the kernel ignores shutdown(2) on a peeled-off socket
-        self._peeled = False
+        # the kernel ignores shutdown(2) on a peeled-off socket (SCTP_EOF ends it instead); one
+        # adopted by descriptor (Socket(fileno=) in a worker process) still says SOCK_SEQPACKET
+        self._peeled = sock.getsockopt(_socket.SOL_SOCKET, _socket.SO_TYPE) == _socket.SOCK_SEQPACKET
 
     @property
     def assoc_id(self) -> int:
@@ -880,6 +910,31 @@ class Association(_Receiver, _AssocQueries):
             self._sock.setsockopt(_socket.SOL_SOCKET, _socket.SO_LINGER, struct.pack("ii", 1, 0))
         finally:
             self.close()
+
+    # ---- handing over ---------------------------------------------------------------------
+
+    def detach(self) -> int:
+        """Give up the socket's descriptor without closing it, and return it: the association stays up.
+
+        For handing an association to another owner, typically a worker
+        process (``socket.send_fds`` over a Unix socket; the worker adopts it
+        with ``csctp.Association(csctp.Socket(fileno=fd))``, see
+        docs/scaling.md).  This object is closed afterwards; the caller owns
+        the descriptor (``os.close`` it once sent).  Refused with
+        ``RuntimeError`` while this object holds anything received and not
+        yet returned (messages or events read ahead, part of a message):
+        those live here, not in the kernel, and would not go with the
+        descriptor; and, like :meth:`csctp.Socket.detach`, while other threads
+        are inside calls on it.
+        """
+        if self.closed:
+            raise OSError(_errno.EBADF, "Association.detach: the association is closed")
+        if self._pending or self._reasm.pending:
+            raise RuntimeError(f"Association.detach: {len(self._pending)} item(s) received and not yet returned "
+                               f"and {self._reasm.pending} byte(s) of an unfinished message are held here and "
+                               f"would be lost; take them with recv()/events() first")
+        fd: int = self._sock.detach()
+        return fd
 
 
 def _sid(sid: int, op: str) -> int:
@@ -1068,20 +1123,25 @@ def connect(address: Address, *, local: Optional[Address] = None, ostreams: int 
 
 
 def listen(address: Address, *, backlog: int = 128, ostreams: int = 10, instreams: int = 10,
-           nodelay: bool = True, udp_encaps_port: Optional[int] = None) -> Listener:
+           nodelay: bool = True, udp_encaps_port: Optional[int] = None, reuse_port: bool = False) -> Listener:
     """Bind *address* (multi-homed specs welcome) and listen on a one-to-one socket.
 
     Returns a :class:`Listener` whose ``accept()`` gives one
     :class:`Association` per peer.  For one socket serving every
     association, use :class:`csctp.Endpoint` (``csctp.Endpoint(address)``).
     *udp_encaps_port* as for :func:`connect` (a peer that reaches this side over
-    UDP is answered over UDP anyway).
+    UDP is answered over UDP anyway).  *reuse_port* sets ``SO_REUSEPORT``
+    before the bind, so that several listeners (one per worker process) can
+    bind the same addresses and port; the kernel hands each new association
+    to one of them (docs/scaling.md).  Without it a port already bound raises
+    ``OSError(EADDRINUSE)`` naming ``listen``.
     """
+    reuse_port = _reuse_port_flag(reuse_port, "listen")
     sock = Socket(_family_of(address), _socket.SOCK_STREAM)
     try:
-        _configure(sock, ostreams=ostreams, instreams=instreams, nodelay=nodelay, udp_encaps_port=udp_encaps_port)
-        sock.bind(address)
-        sock.listen(backlog)
+        _configure(sock, ostreams=ostreams, instreams=instreams, nodelay=nodelay, udp_encaps_port=udp_encaps_port,
+                   reuse_port=reuse_port)
+        _bind_listen(sock, address, backlog, reuse_port, "listen")
     except BaseException:
         sock.close()
         raise

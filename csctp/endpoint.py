@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, FrozenSet, Iterator, List, Optional, Sequence,
 from csctp import _options, constants as C
 from csctp._core import Socket
 from csctp._message import Message
-from csctp.association import (Address, Association, OutStream, SockAddr, _AssocQueries, _configure, _family_of,
-                               _Receiver, _send_flags)
+from csctp.association import (Address, Association, OutStream, SockAddr, _AssocQueries, _bind_listen, _configure,
+                               _family_of, _Receiver, _reuse_port_flag, _send_flags)
 
 if TYPE_CHECKING:  # pragma: no cover
     from csctp._batch import Buffers, PerMessage
@@ -35,13 +35,16 @@ class Endpoint(_Receiver):
     serving the other associations.
 
     ``Endpoint(local=None, *, family=None, backlog=128, ostreams=10,
-    instreams=10, nodelay=True, udp_encaps_port=None)``.  With *local* (a multi-homed spec is
+    instreams=10, nodelay=True, udp_encaps_port=None, reuse_port=False)``.  With *local* (a multi-homed spec is
     fine) it binds there and accepts incoming associations; without it, it is a
     client that adds associations with :meth:`connect` or implicitly with
     ``send(..., to=address)``.  *family* defaults to that of *local*
     (AF_INET without one); use AF_INET6 to reach IPv6 peers.
     *udp_encaps_port* is the socket-wide remote UDP encapsulation port
-    (RFC 6951), as for :func:`csctp.connect`.
+    (RFC 6951), as for :func:`csctp.connect`.  *reuse_port* (with *local*)
+    sets ``SO_REUSEPORT`` before the bind, as for :func:`csctp.listen`: one
+    endpoint per worker process on the same addresses and port, each new
+    association landing on one of them (docs/scaling.md).
     """
 
     _one_assoc = False
@@ -49,15 +52,19 @@ class Endpoint(_Receiver):
 
     def __init__(self, local: Optional[Address] = None, *, family: Optional[int] = None, backlog: int = 128,
                  ostreams: int = 10, instreams: int = 10, nodelay: bool = True,
-                 sock: Optional[Socket] = None, udp_encaps_port: Optional[int] = None) -> None:
+                 sock: Optional[Socket] = None, udp_encaps_port: Optional[int] = None,
+                 reuse_port: bool = False) -> None:
+        reuse_port = _reuse_port_flag(reuse_port, "Endpoint")
+        if reuse_port and (local is None or sock is not None):
+            raise ValueError("Endpoint: reuse_port=True needs local= (it is set before the bind, "
+                             "and only a bound, listening endpoint shares its port)")
         if sock is None:
             sock = Socket(family if family is not None else _family_of(local), _socket.SOCK_SEQPACKET)
             try:
                 _configure(sock, ostreams=ostreams, instreams=instreams, nodelay=nodelay,
-                           udp_encaps_port=udp_encaps_port)
+                           udp_encaps_port=udp_encaps_port, reuse_port=reuse_port)
                 if local is not None:
-                    sock.bind(local)
-                    sock.listen(backlog)
+                    _bind_listen(sock, local, backlog, reuse_port, "Endpoint")
             except BaseException:
                 sock.close()
                 raise

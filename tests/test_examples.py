@@ -44,7 +44,7 @@ def finish(p):
 def test_every_example_is_covered_here():
     names = {f for f in os.listdir(EXAMPLES) if f.endswith(".py")}
     assert names == {"demo.py", "echo_server.py", "multistream_client.py", "gateway.py",
-                     "multihomed_client.py", "diameter_aio.py", "batch_echo.py"}
+                     "multihomed_client.py", "diameter_aio.py", "batch_echo.py", "worker_processes.py"}
 
 
 def test_demo():
@@ -119,6 +119,22 @@ def test_diameter_over_asyncio():
     assert len(lines) == 3 * 5
     assert sum("CEA" in ln for ln in lines) == 3 and sum("DWA" in ln for ln in lines) == 12
     assert all("on stream 1" in ln for ln in lines if "DWA" in ln)
+
+
+@pytest.mark.parametrize("mode", ["processes", "threads"])
+def test_worker_processes_hands_associations_round_robin_with_streams_and_ppids_intact(mode):
+    out = run("worker_processes.py", "--mode", mode, "--workers", "2", "--clients", "4", "--messages", "5")
+    lines = out.splitlines()
+    assert lines[0].startswith("gateway on 127.0.0.1:") and lines[0].endswith(f"2 worker {mode}")
+    clients = [ln for ln in lines if ln.startswith("client ")]
+    assert len(clients) == 4 and all(ln.endswith("streams and PPIDs intact: True") for ln in clients)
+    # one association each, handed round robin: each client was served by one worker, two workers in all
+    servers = {re.search(r"echoed by (.+);", ln).group(1) for ln in clients}
+    assert len(servers) == 2 and not any("," in s for s in servers)
+    reports = [ln for ln in lines if ln.endswith("message(s)")]
+    assert sorted(reports) == sorted(f"{s} served 2 association(s), 10 message(s)" for s in servers)
+    if mode == "processes":
+        assert all(s.startswith("worker pid ") for s in servers)
 
 
 @pytest.mark.nokernel

@@ -8,6 +8,11 @@
  *   sctpbench recv --api sctp|mmsg --style 1to1|1tomany --assocs A --streams S --size B --reps R
  *   sctpbench send --api ... --port P [--count N] [--duration SEC]
  *   sctpbench echo / sctpbench ping      (ping-pong: echo server / pinging client)
+ *   sctpbench recv ... --workers W [--work-us U]
+ *       (one-to-one: accept every association, then fork W worker processes, worker w
+ *       serving associations w, w+W, ...; each worker prints its own result lines with
+ *       "worker": w; U microseconds of CPU time spent per message stand for the
+ *       application's work: bench/scaling.py)
  *
  * Line protocol on stdin/stdout (one JSON object per line):
  *   receiver/echo: prints {"port":P} once listening, then one result line per repetition
@@ -35,6 +40,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -45,7 +51,8 @@
 
 static const char *api = "sctp", *style = "1to1";
 static int use_mmsg;    /* api == "mmsg", decided once: no strcmp in the loops */
-static int port = 0, size = 128, streams = 1, assocs = 1, reps = 5, batch = 64;
+static int port = 0, size = 128, streams = 1, assocs = 1, reps = 5, batch = 64, workers = 1, worker = 0;
+static double work_us = 0;
 static long count = 100000;
 static double duration = 1.0;
 
@@ -74,6 +81,21 @@ static void setint(int fd, int level, int name, int v, const char *what)
 {
     if (setsockopt(fd, level, name, &v, sizeof v) < 0)
         die(what);
+}
+
+/* the application's work on a message: this thread's CPU time advances by work_us
+ * (CPU time, not wall time: a worker preempted meanwhile still does all of it) */
+static void do_work(void)
+{
+    struct timespec ts;
+    double end;
+    if (work_us <= 0)
+        return;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    end = ts.tv_sec + ts.tv_nsec * 1e-9 + work_us * 1e-6;
+    do
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    while (ts.tv_sec + ts.tv_nsec * 1e-9 < end);
 }
 
 static void wait_go(void)
@@ -346,10 +368,44 @@ static int next_readable(int *fds, int nfds, int *rr)
     return fds[0];
 }
 
+/* --workers W: fork W processes, worker w keeping associations w, w+W, ...; the parent
+ * waits for them and returns 0, a worker returns 1 with its share in fds/nfds */
+static int fork_workers(int *fds, int *nfds)
+{
+    int w, i, k, status, failed = 0;
+    if (workers <= 1)
+        return 1;
+    fflush(stdout);
+    for (w = 0; w < workers; w++) {
+        pid_t pid = fork();
+        if (pid < 0)
+            die("fork");
+        if (pid == 0) {
+            for (i = 0, k = 0; i < *nfds; i++) {
+                if (i % workers == w)
+                    fds[k++] = fds[i];
+                else
+                    close(fds[i]);
+            }
+            *nfds = k;
+            worker = w;
+            return 1;
+        }
+    }
+    for (i = 0; i < *nfds; i++)
+        close(fds[i]);
+    for (w = 0; w < workers; w++)
+        if (wait(&status) < 0 || !WIFEXITED(status) || WEXITSTATUS(status))
+            failed = 1;
+    exit(failed);
+}
+
 static void role_recv(int echo)
 {
     int fds[MAX_ASSOCS], nfds = open_receiver(fds), rep, rr = 0, i;
-    long expect = (long)assocs * streams;
+    long expect;
+    fork_workers(fds, &nfds);
+    expect = (long)nfds * streams;
     static struct rx r;
     static struct tx t;
     rx_init(&r, fds[0]);
@@ -375,6 +431,7 @@ static void role_recv(int echo)
                 }
                 msgs++;
                 bytes += r.len[i];
+                do_work();
                 if (echo)
                     send_reply(&t, r.fd, r.len[i], msgs, r.aid[i]);
             }
@@ -382,8 +439,8 @@ static void role_recv(int echo)
         t_last = now();
         cpu(&u1, &s1);
         printf("{\"rep\": %d, \"msgs\": %ld, \"bytes\": %ld, \"t_first\": %.9f, \"t_last\": %.9f, "
-               "\"cpu_user\": %.6f, \"cpu_sys\": %.6f, \"calls\": %ld}\n",
-               rep, msgs, bytes, t_first, t_last, u1 - u0, s1 - s0, calls);
+               "\"cpu_user\": %.6f, \"cpu_sys\": %.6f, \"calls\": %ld, \"worker\": %d}\n",
+               rep, msgs, bytes, t_first, t_last, u1 - u0, s1 - s0, calls, worker);
         fflush(stdout);
     }
 }
@@ -487,13 +544,16 @@ int main(int argc, char **argv)
         else if (!strcmp(k, "--duration")) duration = atof(v);
         else if (!strcmp(k, "--reps")) reps = atoi(v);
         else if (!strcmp(k, "--batch")) batch = atoi(v);
+        else if (!strcmp(k, "--workers")) workers = atoi(v);
+        else if (!strcmp(k, "--work-us")) work_us = atof(v);
         else {
             fprintf(stderr, "sctpbench: unknown option %s\n", k);
             return 2;
         }
     }
     if (size < 2 || size > RBUF || streams < 1 || streams > 16 || assocs < 1 || assocs > MAX_ASSOCS ||
-        batch < 1 || batch > MAX_BATCH || reps < 1 || count < 1 ||
+        batch < 1 || batch > MAX_BATCH || reps < 1 || count < 1 || workers < 1 || workers > assocs ||
+        work_us < 0 || (workers > 1 && strcmp(style, "1to1")) ||
         (strcmp(api, "sctp") && strcmp(api, "mmsg")) || (strcmp(style, "1to1") && strcmp(style, "1tomany"))) {
         fprintf(stderr, "sctpbench: bad arguments\n");
         return 2;
