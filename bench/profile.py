@@ -78,7 +78,7 @@ DESCR = {
     ("recv", "py3-sctp"): "py3-sctp sctp_recvv (RCVINFO on)",
     ("recv", "csctp-recv"): "csctp Socket.recv",
     ("recv", "csctp-recv_into"): "csctp Socket.recv_into",
-    ("recv", "csctp-batch"): "csctp BatchPool(64).recv + loop over lengths.tolist()",
+    ("recv", "csctp-batch"): "csctp BatchPool(64).recv + `for m in batch` (m.length)",
     ("recv", "front-recv"): "csctp.listen().accept() -> Association.recv",
     ("recv", "front-recv_into"): "Association.recv_into",
     ("recv", "front-recv_batch"): "Association.recv_batch(64) + `for m in batch`",

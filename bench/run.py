@@ -73,7 +73,29 @@ IMPLS = {
     "csctp-recv": (("py", "csctp-recv"), ("py", "csctp-recv")),
     "csctp-recv_into": (("py", "csctp-recv_into"), ("py", "csctp-recv_into")),
     "csctp-batch": (("py", "csctp-batch"), ("py", "csctp-batch")),
+    "csctp-recv_batch": (("py", "front-send_batch"), ("py", "front-recv_batch")),
+    # the asyncio rows: csctp.aio beside the sync Association it wraps, and asyncio TCP streams
+    "csctp-assoc": (("py", "front-send"), ("py", "front-recv")),
+    "aio-asyncio": (("py", "aio-send"), ("py", "aio-recv")),
+    "aio-uvloop": (("py", "aio-uvloop-send"), ("py", "aio-uvloop-recv")),
+    "aio-batch": (("py", "aio-send_batch"), ("py", "aio-recv_batch")),
+    "aio-uvloop-batch": (("py", "aio-uvloop-send_batch"), ("py", "aio-uvloop-recv_batch")),
+    "asyncio-tcp": (("py", "tcp-send"), ("py", "tcp-recv")),
 }
+# implementations measured only in some cases (the front door's rows: one association, one-to-one)
+ONLY_IN = {
+    "csctp-recv_batch": lambda c: c["test"] in ("tput", "rx") and c["style"] == "1to1" and c["assocs"] == 1,
+    "csctp-assoc": lambda c: c["style"] == "1to1" and c["assocs"] == 1,
+    "aio-asyncio": lambda c: c["style"] == "1to1" and c["assocs"] == 1,
+    "aio-uvloop": lambda c: c["style"] == "1to1" and c["assocs"] == 1,
+    "aio-batch": lambda c: c["style"] == "1to1" and c["assocs"] == 1,
+    "aio-uvloop-batch": lambda c: c["style"] == "1to1" and c["assocs"] == 1,
+    # TCP has no SCTP peer for the C sender (rx) and no streams
+    "asyncio-tcp": lambda c: c["test"] in ("tput", "rtt") and c["style"] == "1to1" and c["assocs"] == 1
+    and c["streams"] == 1,
+}
+# the asyncio rows, and what they are compared with (bench/run.py --only with these; results/aio.md)
+AIO = ("csctp-assoc", "aio-asyncio", "aio-uvloop", "aio-batch", "aio-uvloop-batch", "asyncio-tcp")
 DESCR = {
     "c-sctp": "C sctp_sendmsg -> sctp_recvmsg",
     "c-mmsg": "C sendmmsg (SNDINFO) -> recvmmsg (RCVINFO), 64/call",
@@ -83,6 +105,15 @@ DESCR = {
     "csctp-recv": "csctp Socket.send -> Socket.recv",
     "csctp-recv_into": "csctp Socket.send -> Socket.recv_into",
     "csctp-batch": "csctp send_batch -> BatchPool.recv, 64/call",
+    "csctp-recv_batch": "csctp Association.send_batch -> Association.recv_batch(64) + `for m in batch` "
+                        "(tput and rx, 1-to-1)",
+    "csctp-assoc": "csctp.connect() Association.send -> csctp.listen().accept() Association.recv (sync)",
+    "aio-asyncio": "csctp.aio Association.send -> recv, asyncio event loop",
+    "aio-uvloop": "csctp.aio Association.send -> recv, uvloop",
+    "aio-batch": "csctp.aio send_batch (64) -> recv_batch(64) + `for m in batch`, asyncio event loop",
+    "aio-uvloop-batch": "csctp.aio send_batch (64) -> recv_batch(64) + `for m in batch`, uvloop",
+    "asyncio-tcp": "asyncio streams over TCP loopback, 4-byte length prefix per message (write+drain, "
+                   "readexactly x2)",
 }
 C_MMSG_SENDER = ("c", "mmsg")
 
@@ -114,8 +145,16 @@ def availability():
             out[label] = c_ok
         elif label == "pysctp":
             out[label] = py_sctp
-        elif label == "csctp-batch":
+        elif label in ("csctp-batch", "csctp-recv_batch", "aio-batch", "aio-uvloop-batch"):
             out[label] = cs or batch
+        elif label.startswith("aio-uvloop"):
+            try:
+                import uvloop  # noqa: F401
+                out[label] = cs
+            except ImportError as e:
+                out[label] = f"uvloop not installed ({e})"
+        elif label.startswith("aio"):
+            out[label] = cs
         elif label.startswith("csctp"):
             out[label] = cs
         else:
@@ -540,6 +579,20 @@ def evaluate_targets(runs, mem):
 
     ratio("batch receiver CPU/msg vs C recvmmsg (128 B, rx)", "csctp-batch", "c-mmsg", "rx",
           "recv_cpu_us_per_msg", "≤", 1.15)
+    ratio("batch echo RTT p50 vs recv_into, one message in flight (128 B, rtt)", "csctp-batch", "csctp-recv_into",
+          "rtt", "rtt_p50_us", "≤", 1.1)
+    ratio("Association.recv_batch receiver CPU/msg vs Socket.recv_into (128 B, rx)", "csctp-recv_batch",
+          "csctp-recv_into", "rx", "recv_cpu_us_per_msg", "≤", 1.0)
+    ratio("Association.recv_batch receiver CPU/msg vs C recvmmsg (128 B, rx)", "csctp-recv_batch", "c-mmsg",
+          "rx", "recv_cpu_us_per_msg", "≤", 1.15)
+    for aio_impl in ("aio-asyncio", "aio-uvloop"):
+        ratio(f"{aio_impl} one-way msg/s vs sync Association (128 B, tput)", aio_impl, "csctp-assoc", "tput",
+              "msgs_per_s", "≥", 0.8)
+        ratio(f"{aio_impl} RTT p50 vs sync Association (128 B, rtt)", aio_impl, "csctp-assoc", "rtt",
+              "rtt_p50_us", "≤", 1.3)
+    for aio_impl in ("aio-batch", "aio-uvloop-batch"):
+        ratio(f"{aio_impl} msg/s vs sync per message (Association, 128 B, tput)", aio_impl, "csctp-assoc", "tput",
+              "msgs_per_s", "≥", 1.0)
     ratio("recv_into receiver CPU/msg vs C sctp_recvmsg (128 B, rx)", "csctp-recv_into", "c-sctp", "rx",
           "recv_cpu_us_per_msg", "≤", 1.3)
     ratio("batch send+recv msg/s vs C sendmmsg/recvmmsg (128 B, tput)", "csctp-batch", "c-mmsg", "tput",
@@ -615,6 +668,7 @@ def main(argv=None):
     ap.add_argument("--count", type=int, default=None, help="messages per repetition (cap)")
     ap.add_argument("--mem-messages", type=int, default=None, help="messages for the RSS check (0: skip)")
     ap.add_argument("--only", default=None, help="comma-separated implementation labels")
+    ap.add_argument("--tests", default=None, help="comma-separated tests to run (tput, rx, rtt; default: all)")
     ap.add_argument("--out", default=os.path.join(HERE, "results"))
     ap.add_argument("--name", default=None, help="output file stem (default: quick / full)")
     ap.add_argument("--render", metavar="JSON", default=None,
@@ -641,6 +695,8 @@ def main(argv=None):
         if avail[l]:
             print(f"bench: {l}: unavailable ({avail[l]})", flush=True)
     cases = quick_cases() if a.quick else full_cases()
+    if a.tests:
+        cases = [c for c in cases if c["test"] in a.tests.split(",")]
     runs = []
     t_start = time.monotonic()
     # Repetition-major order: repetition r of every (case, implementation)
@@ -649,6 +705,8 @@ def main(argv=None):
     recs = {}
     for c in cases:
         for l in labels:
+            if l in ONLY_IN and not ONLY_IN[l](c):
+                continue
             rec = recs[(case_id(c), l)] = {"impl": l, "case": c, "case_id": case_id(c), "reps": []}
             if avail[l]:
                 rec["error"] = f"unavailable ({avail[l]})"
@@ -656,8 +714,8 @@ def main(argv=None):
     for rep in range(a.reps):
         for c in cases:
             for l in labels:
-                rec = recs[(case_id(c), l)]
-                if avail[l]:
+                rec = recs.get((case_id(c), l))
+                if rec is None or avail[l]:
                     continue
                 t = time.monotonic()
                 try:

@@ -40,8 +40,9 @@ IMPLS = ("stdlib-recv_into", "stdlib-recvmsg", "pysctp", "csctp-recv", "csctp-re
          "py3-sctp", "stdlib-send")
 # csctp's front door (csctp.listen/connect -> Association, csctp.Endpoint, csctp.aio): run by role_front
 FRONT = ("front-recv", "front-recv_into", "front-recv_batch", "front-recv_batch-call", "endpoint-recv",
-         "aio-recv", "aio-uvloop-recv",
-         "front-send", "front-send_batch", "aio-send", "aio-uvloop-send")
+         "aio-recv", "aio-uvloop-recv", "aio-recv_batch", "aio-uvloop-recv_batch",
+         "front-send", "front-send_batch", "aio-send", "aio-uvloop-send", "aio-send_batch", "aio-uvloop-send_batch",
+         "tcp-recv", "tcp-send")
 # py3-sctp's module is also called ``sctp``: it lives in its own directory (make bench-deps), put first on
 # sys.path only in a process that runs it, so pysctp stays importable everywhere else
 PY3SCTP_DIR = os.environ.get("CSCTP_BENCH_PY3SCTP",
@@ -353,30 +354,35 @@ def recv_csctp_batch(s, expect, echo, one2many, payload, batch=64):
         calls += 1
         if not t_first:
             t_first = now()
-        k = b.n
-        if not k:
-            continue
-        # Bookkeeping in plain Python over lengths.tolist(): numpy reductions
-        # ((lens == 1).sum(), lens.sum()) cost ~2.5 µs a call natively whatever the
-        # size, which dominates when the receiver outpaces the sender and each
-        # call returns 1-2 messages (docs/batch.md, "small batches").
-        mk = 0
-        for n in b.lengths.tolist():
-            if n == 1:
-                mk += 1
-            else:
-                nbytes += n
-        markers += mk
-        msgs += k - mk
-        if echo and k > mk:
-            lens = b.lengths
-            keep = lens > 1
-            views = [b.data(i) for i in range(k) if lens[i] > 1]
-            send_batch(s, views, streams=b.streams[keep], ppids=PPID, assoc_ids=b.assoc_ids[keep])
-            # views into the pool must be gone before its next receive
-            for v in views:
-                v.release()
-            del views
+        # Per message, only what the batch gives without numpy: iteration yields
+        # light views whose fields are plain ints.  Numpy's fixed cost per call
+        # (a mask, a reduction, even lengths.tolist()) dominates when the receiver
+        # keeps up and each call returns 1-2 messages (docs/batch.md, "small batches").
+        if echo:
+            out = []
+            sids = []
+            aids = []
+            for m in b:
+                n = m.length
+                if n == 1:
+                    markers += 1
+                else:
+                    msgs += 1
+                    nbytes += n
+                    out.append(m)            # a BatchMessage is a buffer: sent from the pool slot
+                    sids.append(m.stream)
+                    aids.append(m.assoc_id)
+            if out:
+                # lists of ints are converted in C (no numpy); the slots' exports end with the call
+                send_batch(s, out, streams=sids, ppids=PPID, assoc_ids=aids)
+        else:
+            for m in b:
+                n = m.length
+                if n == 1:
+                    markers += 1
+                else:
+                    msgs += 1
+                    nbytes += n
     RECV_CALLS[0] = calls
     return msgs, nbytes, t_first
 
@@ -690,12 +696,6 @@ def _recv_report(rep, loop_result, u0, s0):
           "cpu_user": u1 - u0, "cpu_sys": s1 - s0})
 
 
-def _send_report(rep, sent, t0, u0, s0):
-    t1 = now()
-    u1, s1 = cpu()
-    emit({"rep": rep, "msgs": sent, "t0": t0, "t1": t1, "cpu_user": u1 - u0, "cpu_sys": s1 - s0})
-
-
 def front_sender(impl, a, payload, streams, batch):
     """send(k, first): k messages through the front door's send call (k <= batch)."""
     if impl == "front-send_batch":
@@ -717,14 +717,46 @@ def front_sender(impl, a, payload, streams, batch):
     return chunk
 
 
+def _ping_report(rep, sent, t0, u0, s0, samples):
+    t1 = now()
+    u1, s1 = cpu()
+    samples.sort()
+    out = {"rep": rep, "msgs": sent, "t0": t0, "t1": t1, "cpu_user": u1 - u0, "cpu_sys": s1 - s0}
+    if samples:
+        out.update(rtt_p50_us=percentile(samples, 0.5) * 1e6, rtt_p99_us=percentile(samples, 0.99) * 1e6,
+                   rtt_min_us=samples[0] * 1e6)
+    emit(out)
+
+
+def front_echo_loop(a, expect):
+    """Echo every message back on its stream (Association.recv/send) until *expect* end markers."""
+    msgs = nbytes = markers = 0
+    t_first = 0.0
+    rv = a.recv
+    sd = a.send
+    while markers < expect:
+        m = rv()
+        if not t_first:
+            t_first = now()
+        d = m.data
+        n = len(d)
+        if n == 1:
+            markers += 1
+        else:
+            msgs += 1
+            nbytes += n
+            sd(d, stream=m.stream, ppid=PPID)
+    return msgs, nbytes, t_first
+
+
 def role_front(a):
     import csctp
     impl = a.impl
     expect = a.streams
     payload = bytes(a.size)
-    if a.assocs != 1 or a.role not in ("recv", "send"):
-        raise SystemExit("worker: the front-door rows receive or send on one association")
-    if impl.startswith("aio"):
+    if a.assocs != 1:
+        raise SystemExit("worker: the front-door rows use one association")
+    if impl.startswith(("aio", "tcp")):
         import asyncio
         if "uvloop" in impl:
             import uvloop
@@ -732,9 +764,9 @@ def role_front(a):
         else:
             runner = asyncio.Runner()
         with runner:
-            runner.run(aio_front(a, expect, payload))
+            runner.run(tcp_front(a, expect, payload) if impl.startswith("tcp") else aio_front(a, expect, payload))
         return
-    if a.role == "recv":
+    if a.role in ("recv", "echo"):
         if impl == "endpoint-recv":
             ep = csctp.Endpoint(("127.0.0.1", 0), ostreams=16, instreams=16)
             emit({"port": ep.socket.getsockname()[1]})
@@ -744,12 +776,17 @@ def role_front(a):
             emit({"port": lst.socket.getsockname()[1]})
             assoc = lst.accept()
             lst.close()
+        if a.role == "echo" and impl != "front-recv":
+            raise SystemExit(f"worker: {impl} does not echo")
         for rep in range(a.reps):
             u0, s0 = cpu()
-            _recv_report(rep, front_recv_loop(impl, assoc, expect), u0, s0)
+            res = front_echo_loop(assoc, expect) if a.role == "echo" else front_recv_loop(impl, assoc, expect)
+            _recv_report(rep, res, u0, s0)
         assoc.close()
         return
     assoc = csctp.connect(("127.0.0.1", a.port), ostreams=16, instreams=16)
+    if a.role == "ping" and impl != "front-send":
+        raise SystemExit(f"worker: {impl} does not ping")
     chunk = front_sender(impl, assoc, payload, a.streams, a.batch)
     emit({"ready": 1})
     for rep in range(a.reps):
@@ -758,30 +795,108 @@ def role_front(a):
         t0 = now()
         deadline = t0 + a.duration
         sent = 0
-        while sent < a.count:
-            sent += chunk(min(a.batch, a.count - sent), sent)
-            if now() >= deadline:
-                break
+        samples = []
+        if a.role == "ping":
+            pc = time.perf_counter
+            add = samples.append
+            sd, rv, streams, size = assoc.send, assoc.recv, a.streams, a.size
+            while sent < a.count:
+                t = pc()
+                sd(payload, stream=sent % streams, ppid=PPID)
+                if len(rv().data) != size:
+                    raise ConnectionError("short echo")
+                add(pc() - t)
+                sent += 1
+                if not sent & 63 and now() >= deadline:
+                    break
+        else:
+            while sent < a.count:
+                sent += chunk(min(a.batch, a.count - sent), sent)
+                if now() >= deadline:
+                    break
         for sid in range(a.streams):
             assoc.send(b"\x01", stream=sid, ppid=PPID)
-        _send_report(rep, sent, t0, u0, s0)
+        _ping_report(rep, sent, t0, u0, s0, samples)
     assoc.close()
+
+
+async def aio_recv_batch_loop(a, expect, echo):
+    """csctp.aio recv_batch: count (and with *echo* send back with one send_batch) each batch's messages."""
+    msgs = nbytes = markers = 0
+    t_first = 0.0
+    rb = a.recv_batch
+    sb = a.send_batch
+    while markers < expect:
+        b = await rb(64)
+        if not t_first:
+            t_first = now()
+        out = []
+        sids = []
+        for m in b:
+            if m.is_notification:
+                continue
+            n = m.length
+            if n == 1:
+                markers += 1
+            else:
+                msgs += 1
+                nbytes += n
+                if echo:
+                    out.append(m)          # a BatchMessage is a buffer: sent from the pool slot
+                    sids.append(m.stream)
+        if out:
+            await sb(out, streams=sids, ppids=PPID)
+        del out
+    return msgs, nbytes, t_first
+
+
+async def aio_echo_loop(a, expect):
+    msgs = nbytes = markers = 0
+    t_first = 0.0
+    rv = a.recv
+    sd = a.send
+    while markers < expect:
+        m = await rv()
+        if not t_first:
+            t_first = now()
+        d = m.data
+        n = len(d)
+        if n == 1:
+            markers += 1
+        else:
+            msgs += 1
+            nbytes += n
+            await sd(d, stream=m.stream, ppid=PPID)
+    return msgs, nbytes, t_first
 
 
 async def aio_front(a, expect, payload):
     from csctp import aio
-    if a.role == "recv":
+    batch = a.impl.endswith("batch")
+    if a.role in ("recv", "echo"):
         lst = await aio.listen(("127.0.0.1", 0), ostreams=16, instreams=16)
         emit({"port": lst.sync.socket.getsockname()[1]})
         assoc = await lst.accept()
         lst.close()
         for rep in range(a.reps):
             u0, s0 = cpu()
-            _recv_report(rep, await aio_recv_loop(assoc, expect), u0, s0)
+            if batch:
+                res = await aio_recv_batch_loop(assoc, expect, a.role == "echo")
+            elif a.role == "echo":
+                res = await aio_echo_loop(assoc, expect)
+            else:
+                res = await aio_recv_loop(assoc, expect)
+            _recv_report(rep, res, u0, s0)
         assoc.close()
         return
     assoc = await aio.connect(("127.0.0.1", a.port), ostreams=16, instreams=16)
     sd = assoc.send
+    rv = assoc.recv
+    sb = assoc.send_batch
+    rb = assoc.recv_batch
+    streams = a.streams
+    size = a.size
+    bufs = [payload] * a.batch
     emit({"ready": 1})
     for rep in range(a.reps):
         wait_go()          # blocking read: nothing else runs on this loop
@@ -789,16 +904,117 @@ async def aio_front(a, expect, payload):
         t0 = now()
         deadline = t0 + a.duration
         sent = 0
-        streams = a.streams
-        while sent < a.count:
-            await sd(payload, stream=sent % streams, ppid=PPID)
-            sent += 1
-            if not sent & 63 and now() >= deadline:
-                break
+        samples = []
+        if a.role == "ping":
+            pc = time.perf_counter
+            add = samples.append
+            one = [payload]
+            while sent < a.count:
+                t = pc()
+                if batch:
+                    await sb(one, streams=sent % streams, ppids=PPID)
+                    got = 0
+                    while not got:
+                        b = await rb(64)
+                        got = sum(1 for m in b if not m.is_notification)
+                else:
+                    await sd(payload, stream=sent % streams, ppid=PPID)
+                    if len((await rv()).data) != size:
+                        raise ConnectionError("short echo")
+                add(pc() - t)
+                sent += 1
+                if not sent & 63 and now() >= deadline:
+                    break
+        elif batch:
+            while sent < a.count:
+                k = min(a.batch, a.count - sent)
+                sent += await sb(bufs if k == a.batch else bufs[:k], ppids=PPID)
+                if now() >= deadline:
+                    break
+        else:
+            while sent < a.count:
+                await sd(payload, stream=sent % streams, ppid=PPID)
+                sent += 1
+                if not sent & 63 and now() >= deadline:
+                    break
         for sid in range(streams):
             await sd(b"\x01", stream=sid, ppid=PPID)
-        _send_report(rep, sent, t0, u0, s0)
+        _ping_report(rep, sent, t0, u0, s0, samples)
     assoc.close()
+
+
+async def tcp_front(a, expect, payload):
+    """asyncio streams over TCP loopback, each message framed by a 4-byte big-endian length."""
+    import asyncio
+    frame = struct.Struct(">I")
+    pack = frame.pack
+    unpack = frame.unpack
+    if a.role in ("recv", "echo"):
+        conn = asyncio.get_running_loop().create_future()
+        server = await asyncio.start_server(lambda r, w: conn.set_result((r, w)), "127.0.0.1", 0)
+        emit({"port": server.sockets[0].getsockname()[1]})
+        reader, writer = await conn
+        server.close()
+        rx = reader.readexactly
+        for rep in range(a.reps):
+            u0, s0 = cpu()
+            msgs = nbytes = markers = 0
+            t_first = 0.0
+            while markers < expect:
+                n = unpack(await rx(4))[0]
+                d = await rx(n)
+                if not t_first:
+                    t_first = now()
+                if n == 1:
+                    markers += 1
+                else:
+                    msgs += 1
+                    nbytes += n
+                    if a.role == "echo":
+                        writer.write(pack(n) + d)
+                        await writer.drain()
+            _recv_report(rep, (msgs, nbytes, t_first), u0, s0)
+        writer.close()
+        return
+    reader, writer = await asyncio.open_connection("127.0.0.1", a.port)   # asyncio sets TCP_NODELAY
+    rx = reader.readexactly
+    wr = writer.write
+    dr = writer.drain
+    size = a.size
+    emit({"ready": 1})
+    for rep in range(a.reps):
+        wait_go()
+        u0, s0 = cpu()
+        t0 = now()
+        deadline = t0 + a.duration
+        sent = 0
+        samples = []
+        if a.role == "ping":
+            pc = time.perf_counter
+            add = samples.append
+            while sent < a.count:
+                t = pc()
+                wr(pack(size) + payload)
+                await dr()
+                n = unpack(await rx(4))[0]
+                if len(await rx(n)) != size:
+                    raise ConnectionError("short echo")
+                add(pc() - t)
+                sent += 1
+                if not sent & 63 and now() >= deadline:
+                    break
+        else:
+            while sent < a.count:
+                wr(pack(size) + payload)
+                await dr()
+                sent += 1
+                if not sent & 63 and now() >= deadline:
+                    break
+        for _ in range(a.streams):
+            wr(pack(1) + b"\x01")
+        await dr()
+        _ping_report(rep, sent, t0, u0, s0, samples)
+    writer.close()
 
 
 def parser():

@@ -66,10 +66,14 @@ cdef class Batch:
     cdef readonly bint eof
     cdef readonly bint starts_mid_message
     cdef readonly bint has_addresses
+    cdef readonly bint has_notifications
+    cdef dict _cache                     # the numpy arrays handed out, made on first access (None: none yet)
 
     cdef int _check(self, str what) except -1
     cdef Py_ssize_t _index(self, object index) except -1
+    cdef Py_ssize_t _at(self, Py_ssize_t i, str what) except -1
     cdef object _array(self, str name)
+    cdef object _mask(self, str name, str field, int bit)
 
 
 cdef class BatchMessage:

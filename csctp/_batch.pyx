@@ -8,9 +8,13 @@ slot_size`` bytes (``pool.buffer``, a numpy ``uint8`` array of that shape)
 plus the ``mmsghdr``/``iovec``/control/address arrays ``recvmmsg`` needs, all
 allocated once.  ``pool.recv(sock)`` makes ONE ``recvmmsg`` call: message
 *i* lands in row *i* of the block, and its RCVINFO (or legacy SNDRCV) and
-NXTINFO are parsed in C into preallocated numpy arrays.  No Python object is
-created per message unless the caller asks for one (``batch[i]``,
-``batch.data(i)``, ``batch.copy(i)``).
+NXTINFO are parsed in C into preallocated arrays.  A receive creates one
+object, the :class:`Batch`; nothing per message and no numpy object unless
+the caller asks for one (``batch[i]``, iteration, ``batch.data(i)``,
+``batch.copy(i)``; ``batch.lengths`` and the other arrays are made on first
+access and kept by the batch).  ``batch.length(i)``, ``batch.stream(i)``,
+``batch.ppid(i)``, ``batch.assoc_id(i)``, ``batch.is_notification(i)`` read
+one field straight from the pool.
 
 Lifetime rule (enforced)
 ------------------------
@@ -50,6 +54,7 @@ messages the kernel took; on a non-blocking socket that may be fewer than
 given (the rest were not sent and can be retried), never lost.
 """
 
+cimport cython
 from libc.errno cimport errno, EINTR, EAGAIN, EBADF
 from libc.string cimport strlen
 from libc.string cimport memset, memcpy
@@ -59,6 +64,7 @@ from cpython.buffer cimport (PyObject_GetBuffer, PyBuffer_Release, PyObject_Chec
                              PyBUF_STRIDES, PyBUF_C_CONTIGUOUS)
 from cpython.bytes cimport PyBytes_FromStringAndSize, PyBytes_AS_STRING
 from cpython.exc cimport PyErr_CheckSignals
+from cpython.long cimport PyLong_AsLongLongAndOverflow
 from cpython.mem cimport PyMem_Malloc, PyMem_Calloc, PyMem_Free
 from libc.stdlib cimport malloc, free
 from cpython.memoryview cimport PyMemoryView_FromObject
@@ -398,6 +404,8 @@ cdef class BatchPool:
                 b.eof = True
                 break
             _parse_one(self, k)
+            if self._msg_flags[k] & MSG_NOTIFICATION:
+                b.has_notifications = True
             k += 1
         b.n = k
         if s._closing and b.eof:
@@ -533,22 +541,29 @@ cdef class BatchPool:
         return None
 
 
+@cython.freelist(8)         # one per receive: reuse instead of malloc/free
 cdef class Batch:
     """The messages one :meth:`BatchPool.recv` call received (valid until the pool's next receive).
 
-    ``len(batch)`` messages; numpy views of length ``len(batch)``:
-    ``lengths``, ``streams``, ``ppids`` (host order), ``assoc_ids``,
-    ``msg_flags``, ``rcv_flags``, ``ssns``, ``tsns``, ``cumtsns``,
-    ``contexts``, ``nxt_*`` (NXTINFO when enabled), and boolean ``eor``,
-    ``notification``, ``unordered``.  ``data(i)`` is a zero-copy read-only
-    memoryview; ``copy(i)`` gives bytes; ``batch[i]`` and iteration give
-    :class:`BatchMessage` views.  ``eof`` is True when the peer ended the
+    ``len(batch)`` messages.  One field of message *i*, straight from the
+    pool (no numpy, no object per message): ``length(i)``, ``stream(i)``,
+    ``ppid(i)`` (host order), ``assoc_id(i)``, ``is_notification(i)``.
+    Numpy arrays of length ``len(batch)``, made on first access and kept:
+    ``lengths``, ``streams``, ``ppids``, ``assoc_ids``, ``msg_flags``,
+    ``rcv_flags``, ``ssns``, ``tsns``, ``cumtsns``, ``contexts``, ``nxt_*``
+    (NXTINFO when enabled), and boolean ``eor``, ``notification``,
+    ``unordered``.  ``data(i)`` is a zero-copy read-only memoryview;
+    ``copy(i)`` gives bytes; ``batch[i]`` and iteration give
+    :class:`BatchMessage` views.  ``has_notifications`` is True when a slot
+    holds a notification; ``eof`` is True when the peer ended the
     (one-to-one) association after these messages.
     """
 
     def __cinit__(self):
         self.n = 0
         self.eof = False
+        self.has_notifications = False
+        self._cache = None
 
     def __init__(self, *args, **kwargs):
         raise TypeError("Batch objects come from BatchPool.recv(); they cannot be created directly")
@@ -564,18 +579,29 @@ cdef class Batch:
 
     cdef Py_ssize_t _index(self, object index) except -1:
         cdef Py_ssize_t i = <Py_ssize_t>as_int(index, "batch index", -0x7FFFFFFF, 0x7FFFFFFF)
+        return self._at(i, "batch index")
+
+    cdef Py_ssize_t _at(self, Py_ssize_t i, str what) except -1:
+        """Index *i* (negative from the end) checked against this batch, which must be current."""
+        if self.pool is None or self._generation != self.pool._generation:
+            self._check(what)
         if i < 0:
             i += self.n
         if i < 0 or i >= self.n:
-            raise IndexError(f"batch index out of range (batch has {self.n} messages)")
+            raise IndexError(f"{what} out of range (batch has {self.n} messages)")
         return i
 
     cdef object _array(self, str name):
         self._check(name)
-        # a copy (len(batch) items): metadata never changes under a caller who keeps it
-        # past the next receive, and holding it does not block that receive
-        a = self.pool._arrays[name][:self.n].copy()
-        a.flags.writeable = False       # as read-only as the metadata it was copied from
+        if self._cache is None:
+            self._cache = {}
+        a = self._cache.get(name)
+        if a is None:
+            # a copy (len(batch) items), made once per batch: metadata never changes under a
+            # caller who keeps it past the next receive, and holding it does not block that receive
+            a = self.pool._arrays[name][:self.n].copy()
+            a.flags.writeable = False       # as read-only as the metadata it was copied from
+            self._cache[name] = a
         return a
 
     @property
@@ -590,7 +616,28 @@ cdef class Batch:
         state = "stale" if self.stale else "current"
         return f"<csctp.Batch {self.n} messages ({state}){' eof' if self.eof else ''}>"
 
-    # metadata: numpy views over the pool's arrays
+    # one field of one message, from the pool's C arrays: no numpy, no object per message
+    def length(self, Py_ssize_t i):
+        """Length in bytes of message *i* (of this piece, for a message larger than a slot)."""
+        return self.pool._lengths[self._at(i, "Batch.length")]
+
+    def stream(self, Py_ssize_t i):
+        """Stream of message *i*."""
+        return self.pool._streams[self._at(i, "Batch.stream")]
+
+    def ppid(self, Py_ssize_t i):
+        """Payload protocol identifier of message *i* (host order)."""
+        return self.pool._ppids[self._at(i, "Batch.ppid")]
+
+    def assoc_id(self, Py_ssize_t i):
+        """Association id of message *i*."""
+        return self.pool._assoc_ids[self._at(i, "Batch.assoc_id")]
+
+    def is_notification(self, Py_ssize_t i):
+        """True when slot *i* holds a kernel notification (MSG_NOTIFICATION), not user data."""
+        return (self.pool._msg_flags[self._at(i, "Batch.is_notification")] & MSG_NOTIFICATION) != 0
+
+    # metadata: numpy arrays, copied out of the pool on first access
     @property
     def lengths(self): return self._array("lengths")
     @property
@@ -624,20 +671,30 @@ cdef class Batch:
     @property
     def nxt_flags(self): return self._array("nxt_flags")
 
+    cdef object _mask(self, str name, str field, int bit):
+        # derived arrays are cached like the others: a loop over batch.eor[i] makes one array, not n
+        self._check(name)
+        if self._cache is not None and name in self._cache:
+            return self._cache[name]
+        a = (self._array(field) & bit) != 0
+        a.flags.writeable = False
+        self._cache[name] = a
+        return a
+
     @property
     def eor(self):
         """bool array: the message (or its last piece) ends here (MSG_EOR); False for a partial piece."""
-        return (self._array("msg_flags") & MSG_EOR) != 0
+        return self._mask("eor", "msg_flags", MSG_EOR)
 
     @property
     def notification(self):
         """bool array: the slot holds a kernel notification (MSG_NOTIFICATION), not user data."""
-        return (self._array("msg_flags") & MSG_NOTIFICATION) != 0
+        return self._mask("notification", "msg_flags", MSG_NOTIFICATION)
 
     @property
     def unordered(self):
         """bool array: sent with SCTP_UNORDERED."""
-        return (self._array("rcv_flags") & SCTP_UNORDERED) != 0
+        return self._mask("unordered", "rcv_flags", SCTP_UNORDERED)
 
     def data(self, i):
         """Message *i* as a read-only memoryview over its pool slot (no copy).
@@ -679,30 +736,53 @@ cdef class Batch:
         return -1
 
     def __getitem__(self, i):
-        cdef BatchPool p = self.pool
-        cdef BatchMessage m
-        cdef Py_ssize_t k
         self._check("message")
-        k = self._index(i)
-        m = BatchMessage.__new__(BatchMessage)
-        m.batch = self
-        m.index = k
-        m.length = p._lengths[k]
-        m.stream = p._streams[k]
-        m.ssn = p._ssns[k]
-        m.ppid = p._ppids[k]
-        m.tsn = p._tsns[k]
-        m.assoc_id = p._assoc_ids[k]
-        m.msg_flags = p._msg_flags[k]
-        m.rcv_flags = p._rcv_flags[k]
-        m.context = p._contexts[k]
-        return m
+        return _message_view(self, self._index(i))
 
     def __iter__(self):
-        cdef Py_ssize_t i
+        cdef _BatchIter it
         self._check("iteration")
-        for i in range(self.n):
-            yield self[i]
+        it = _BatchIter.__new__(_BatchIter)
+        it.batch = self
+        it.i = 0
+        return it
+
+
+cdef BatchMessage _message_view(Batch b, Py_ssize_t k):
+    """The view of message *k* of the current batch *b* (checked by the caller)."""
+    cdef BatchPool p = b.pool
+    cdef BatchMessage m = BatchMessage.__new__(BatchMessage)
+    m.batch = b
+    m.index = k
+    m.length = p._lengths[k]
+    m.stream = p._streams[k]
+    m.ssn = p._ssns[k]
+    m.ppid = p._ppids[k]
+    m.tsn = p._tsns[k]
+    m.assoc_id = p._assoc_ids[k]
+    m.msg_flags = p._msg_flags[k]
+    m.rcv_flags = p._rcv_flags[k]
+    m.context = p._contexts[k]
+    return m
+
+
+@cython.final
+cdef class _BatchIter:
+    """``iter(batch)``: one :class:`BatchMessage` per step, the batch's currency checked at each."""
+    cdef Batch batch
+    cdef Py_ssize_t i
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        cdef Batch b = self.batch
+        if self.i >= b.n:
+            raise StopIteration
+        if b._generation != b.pool._generation:
+            b._check("iteration")
+        self.i += 1
+        return _message_view(b, self.i - 1)
 
 
 cdef object _address(BatchPool p, Py_ssize_t k):
@@ -712,6 +792,7 @@ cdef object _address(BatchPool p, Py_ssize_t k):
     return sockaddr_to_py(<sockaddr *>&p._names[k], nl)
 
 
+@cython.freelist(64)        # one per message a caller looks at: reuse instead of malloc/free
 cdef class BatchMessage:
     """A light view of one message in a :class:`Batch` (metadata copied, data not).
 
@@ -824,17 +905,46 @@ def reassemble(BatchPool pool, sock, Batch batch, max_size=16 * 1024 * 1024):
 # ---- sending ------------------------------------------------------------------
 
 cdef object _per_message(object v, Py_ssize_t n, long long lo, long long hi, str name):
-    """None, or an int64 array of length *n* checked against lo..hi; a scalar comes back as int."""
+    """None, an int (one value for all), or ``bytes`` holding *n* native int64 values checked against lo..hi.
+
+    A list or tuple of Python ints is converted here, without numpy: a small
+    batch (an echo of the one or two messages a call brought) must not pay
+    numpy's fixed cost per call.  Anything else goes through ``np.asarray``.
+    """
     cdef object a
+    cdef bytes out
+    cdef long long *p
+    cdef long long x
+    cdef int overflow
+    cdef Py_ssize_t i
     if v is None:
         return None
-    if isinstance(v, (bool, np.bool_)):
+    if type(v) is list or type(v) is tuple:
+        if len(v) == n:
+            out = PyBytes_FromStringAndSize(NULL, n * sizeof(long long))
+            p = <long long *>PyBytes_AS_STRING(out)
+            for i in range(n):
+                e = v[i]
+                if type(e) is not int:
+                    break                       # numpy values, bools, floats ...: the general path decides
+                x = PyLong_AsLongLongAndOverflow(e, &overflow)
+                if overflow or x < lo or x > hi:
+                    raise ValueError(f"send_batch: {name} must be in {lo}..{hi}, got {e}")
+                p[i] = x
+            else:
+                return out
+    elif type(v) is int:
+        x = PyLong_AsLongLongAndOverflow(v, &overflow)
+        if overflow or x < lo or x > hi:
+            raise ValueError(f"send_batch: {name} must be in {lo}..{hi}, got {v}")
+        return v
+    elif isinstance(v, (bool, np.bool_)):
         raise TypeError(f"send_batch: {name} must be an int or a sequence of ints, got bool")
-    if isinstance(v, (int, np.integer)):
-        x = int(v)
-        if x < lo or x > hi:
-            raise ValueError(f"send_batch: {name} must be in {lo}..{hi}, got {x}")
-        return x
+    elif isinstance(v, (int, np.integer)):
+        xv = int(v)
+        if xv < lo or xv > hi:
+            raise ValueError(f"send_batch: {name} must be in {lo}..{hi}, got {xv}")
+        return xv
     try:
         a = np.asarray(v)
     except Exception as e:
@@ -848,11 +958,22 @@ cdef object _per_message(object v, Py_ssize_t n, long long lo, long long hi, str
     if n and (a.min() < lo or a.max() > hi):
         bad = a[(a < lo) | (a > hi)][0]
         raise ValueError(f"send_batch: {name} must be in {lo}..{hi}, got {int(bad)}")
-    return np.ascontiguousarray(a, dtype=np.int64)
+    return np.ascontiguousarray(a, dtype=np.int64).tobytes()
 
 
 cdef inline long long _pick(const long long *arr, long long scalar, Py_ssize_t i) noexcept nogil:
     return scalar if arr == NULL else arr[i]
+
+
+cdef inline const long long *_values(object a, long long *scalar) noexcept:
+    """What _per_message returned, as a pointer to per-message values (NULL: *scalar* for all)."""
+    if a is None:
+        scalar[0] = 0
+        return NULL
+    if type(a) is bytes:
+        return <const long long *>PyBytes_AS_STRING(a)
+    scalar[0] = <long long>a
+    return NULL
 
 
 def send_batch(sock, buffers, streams=None, ppids=None, flags=None, assoc_ids=None, contexts=None):
@@ -885,11 +1006,6 @@ def send_batch(sock, buffers, streams=None, ppids=None, flags=None, assoc_ids=No
     cdef Py_ssize_t n, i, rowlen = 0
     cdef object seq = None
     cdef object a_streams, a_ppids, a_flags, a_assoc, a_ctx
-    cdef const long long[::1] v_streams = None
-    cdef const long long[::1] v_ppids = None
-    cdef const long long[::1] v_flags = None
-    cdef const long long[::1] v_assoc = None
-    cdef const long long[::1] v_ctx = None
     cdef const long long *p_streams = NULL
     cdef const long long *p_ppids = NULL
     cdef const long long *p_flags = NULL
@@ -944,26 +1060,11 @@ def send_batch(sock, buffers, streams=None, ppids=None, flags=None, assoc_ids=No
         a_ctx = _per_message(contexts, n, 0, 0xFFFFFFFF, "contexts")
         if n == 0:
             return 0
-        if isinstance(a_streams, int): s_streams = a_streams
-        elif a_streams is not None:
-            v_streams = a_streams
-            p_streams = &v_streams[0]
-        if isinstance(a_ppids, int): s_ppids = a_ppids
-        elif a_ppids is not None:
-            v_ppids = a_ppids
-            p_ppids = &v_ppids[0]
-        if isinstance(a_flags, int): s_flags = a_flags
-        elif a_flags is not None:
-            v_flags = a_flags
-            p_flags = &v_flags[0]
-        if isinstance(a_assoc, int): s_assoc = a_assoc
-        elif a_assoc is not None:
-            v_assoc = a_assoc
-            p_assoc = &v_assoc[0]
-        if isinstance(a_ctx, int): s_ctx = a_ctx
-        elif a_ctx is not None:
-            v_ctx = a_ctx
-            p_ctx = &v_ctx[0]
+        p_streams = _values(a_streams, &s_streams)
+        p_ppids = _values(a_ppids, &s_ppids)
+        p_flags = _values(a_flags, &s_flags)
+        p_assoc = _values(a_assoc, &s_assoc)
+        p_ctx = _values(a_ctx, &s_ctx)
 
         mem = <char *>PyMem_Malloc(n * (sizeof(mmsghdr) + sizeof(iovec) + cspace)
                                    + (0 if have_whole else n * sizeof(Py_buffer)))

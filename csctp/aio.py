@@ -370,6 +370,12 @@ class Association(_AsyncReceiver[_assoc.Association], _AsyncQueries):
     async def send(self, data: Buffer, *, stream: int = 0, ppid: int = 0, unordered: bool = False,
                    ttl: Optional[int] = None, context: int = 0) -> int:
         """Send one message; suspends while the send buffer is full (nothing is dropped)."""
+        try:
+            # the common case, a send buffer with room, without the retry loop's closure and coroutine
+            n: int = self._sync.send(data, stream=stream, ppid=ppid, unordered=unordered, ttl=ttl, context=context)
+            return n
+        except BlockingIOError:
+            pass
         return await self._retry_send(lambda: self._sync.send(
             data, stream=stream, ppid=ppid, unordered=unordered, ttl=ttl, context=context))
 

@@ -627,7 +627,7 @@ class _Receiver:
         except OSError as e:
             self._sock_error(e)
             raise
-        if batch.notification.any():
+        if batch.has_notifications:       # a flag set by the receive: no numpy per call
             self._batch_notifications(batch)
         if batch.eof and self._sock.type == _socket.SOCK_STREAM:
             self._graceful()
@@ -635,10 +635,10 @@ class _Receiver:
 
     def _batch_notifications(self, batch: Any) -> None:
         # the batch itself shows them to the user: only the state is learnt here
-        for i in range(len(batch)):
-            if batch.notification[i] and batch.eor[i]:
+        for m in batch:
+            if m.is_notification and m.eor:
                 try:
-                    self._notification(batch.copy(i), show=False)
+                    self._notification(m.copy(), show=False)
                 except ValueError:
                     pass
 

@@ -123,6 +123,57 @@ def test_iteration_yields_light_message_views(pair):
                      (b"two", b"two", 4, 40, False, True, False, True, 3)]
 
 
+def test_per_message_accessors_read_the_pool_without_numpy(pair):
+    cli, srv = pair
+    send_batch(cli, [b"a" * 10, b"b" * 20], streams=[1, 2], ppids=[4, 0xFFFFFFFF])
+    got = []
+    pool = BatchPool(8, 128)
+    deadline = time.monotonic() + 10
+    while len(got) < 2 and time.monotonic() < deadline:
+        b = pool.recv(srv)
+        got += [(b.length(i), b.stream(i), b.ppid(i), b.assoc_id(i) > 0, b.is_notification(i))
+                for i in range(len(b))]
+        assert not b.has_notifications
+        if len(b):
+            assert b.length(-1) == b.lengths[-1]                  # negative indices count from the end
+            with pytest.raises(IndexError, match="Batch.length out of range"):
+                b.length(len(b))
+            with pytest.raises(TypeError):
+                b.stream(0.5)
+    assert got == [(10, 1, 4, True, False), (20, 2, 0xFFFFFFFF, True, False)]
+    cli.send(b"next")
+    b2 = pool.recv(srv)
+    with pytest.raises(RuntimeError, match="stale batch: Batch.length"):
+        b.length(0)
+    assert b2.length(0) == 4
+
+
+def test_arrays_are_made_once_per_batch_and_stay_read_only(pair):
+    cli, srv = pair
+    cli.send(b"xyz", stream=3)
+    b = BatchPool(4, 64).recv(srv)
+    assert b.streams is b.streams and b.eor is b.eor           # made on first access, then kept
+    assert b.eor.tolist() == [True] and b.streams.tolist() == [3]
+    with pytest.raises(ValueError):
+        b.eor[0] = False
+
+
+def test_batch_messages_are_buffers_that_send_batch_echoes_from_the_pool(pair):
+    cli, srv = pair
+    send_batch(cli, [b"one", b"two", b"three"], streams=(0, 1, 2), ppids=[7, 8, 9])
+    pool = BatchPool(8, 64)
+    echoed = 0
+    deadline = time.monotonic() + 10
+    while echoed < 3 and time.monotonic() < deadline:
+        b = pool.recv(srv)
+        out = list(b)
+        echoed += send_batch(srv, out, streams=[m.stream for m in out], ppids=[m.ppid for m in out])
+        assert pool.exports == 0                                   # the call released what it exported
+        del out
+    back = recv_n(BatchPool(8, 64), cli, 3)
+    assert [(g[0], g[1], g[2]) for g in back] == [(b"one", 0, 7), (b"two", 1, 8), (b"three", 2, 9)]
+
+
 def test_data_is_a_zero_copy_view_of_the_pool(pair):
     cli, srv = pair
     cli.send(b"hello pool")
@@ -269,6 +320,7 @@ def test_notifications_are_flagged_inside_a_batch(one_to_many):
         deadline = time.monotonic() + 10
         while not any(not it[1] for it in items) and time.monotonic() < deadline:
             b = pool.recv(srv)
+            assert b.has_notifications == any(b.is_notification(i) for i in range(len(b)))
             for i in range(len(b)):
                 items.append((b.copy(i), bool(b.notification[i]), bool(b.eor[i]), int(b.assoc_ids[i]),
                               bool(b[i].is_notification)))
