@@ -161,6 +161,14 @@ class _AsyncReceiver(Generic[_S]):
         """
         eng = self._sync
         pending = eng._pending
+        if not pending and eng._end is None and not self._io.waiters[0]:
+            # the common case, with no other reader to wake: one step, a whole message
+            try:
+                got = eng._recv_step()
+            except BlockingIOError:
+                got = None
+            if got is not None:
+                return got
         for _ in range(_FOREVER):
             if pending.ndata:
                 m: Message = pending.take(True)
@@ -364,6 +372,10 @@ class Association(_AsyncReceiver[_assoc.Association], _AsyncQueries):
     async def send(self, data: Buffer, *, stream: int = 0, ppid: int = 0, unordered: bool = False,
                    ttl: Optional[int] = None, context: int = 0) -> int:
         """Send one message; suspends while the send buffer is full (nothing is dropped)."""
+        try:        # the common case: room in the send buffer (an EAGAIN sent nothing: SCTP is per message)
+            return self._sync.send(data, stream=stream, ppid=ppid, unordered=unordered, ttl=ttl, context=context)
+        except BlockingIOError:
+            pass
         return await self._retry_send(lambda: self._sync.send(
             data, stream=stream, ppid=ppid, unordered=unordered, ttl=ttl, context=context))
 
