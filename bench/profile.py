@@ -202,6 +202,11 @@ def measure(direction, label, a, tmp):
     i2, big = one(direction, label, a.large, tmp, a.size)
     per = (i2 - i1) / (a.large - a.small)
     print(f"profile: {direction} {label:22s} {per:10,.0f} user-space instructions per message", flush=True)
+    if a.keep:
+        # for callgrind_annotate --inclusive=yes --tree=caller: who calls what
+        os.makedirs(a.keep, exist_ok=True)
+        for f in (small, big):
+            shutil.copy(f, a.keep)
     if a.top:
         # per-message profile: the large run minus the small one cancels start-up and imports
         f1, f2 = functions(small), functions(big)
@@ -247,6 +252,7 @@ def main():
     ap.add_argument("--only", default=None, help="comma-separated rows (recv:LABEL, send:LABEL or LABEL for both)")
     ap.add_argument("--direction", choices=("recv", "send", "both"), default="recv")
     ap.add_argument("--top", type=int, default=25, help="top functions printed per row (0: none)")
+    ap.add_argument("--keep", default=None, help="copy each row's two callgrind files into this directory")
     ap.add_argument("--commit", default=None, help="the commit measured (default: git rev-parse, if it can)")
     ap.add_argument("--out", default=None, help="also write the summary (Markdown) here, and its data as .json")
     a = ap.parse_args()

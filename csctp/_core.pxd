@@ -1,6 +1,8 @@
 # C-level interface of csctp._core: Socket, Reassembler and the one-system-call argument
 # structs, for the other compiled modules to cimport.
 
+from libc.stdint cimport uint16_t, uint32_t
+from cpython.object cimport PyObject
 from csctp.includes.socket cimport msghdr, socklen_t, sockaddr
 from csctp.includes.sctp cimport sctp_assoc_t
 from csctp._addr cimport AddrList
@@ -37,17 +39,24 @@ cdef class Socket:
     cdef double _timeout            # < 0: blocking; 0: non-blocking; > 0: seconds
     cdef Py_ssize_t _recv_size
     cdef readonly Reassembler reassembler
+    cdef PyObject *_spare           # recv's reused receive buffer (a bytes of recv_size), or NULL
 
     cdef int _check_open(self, str op) except -1
-    cdef Py_ssize_t call(self, short events, sys_impl impl, void *arg, str op) except -1
+    cdef Py_ssize_t call(self, short events, sys_impl impl, void *arg, str op, bint hold=*) except -1
     cdef int _wait(self, int fd, short events, str op, double *deadline) except -1
     cdef int _sleep(self, double seconds, str op) except -1
     cdef int _wake_fd(self, str op) except -1
     cdef int _release(self, bint quiet) except -1
     cdef int _adopt_fd(self, int fd, int family, int type) except -1
     cdef sctp_assoc_t _connectx(self, connectx_call *c, str op) except? -1
+    cdef bint _holds(self, const msghdr *msg) noexcept
     cdef Py_ssize_t _sendmsg(self, msghdr *msg, int flags, str op) except -1
     cdef Py_ssize_t _recvmsg(self, msghdr *msg, int flags, str op) except -1
+    cdef Py_ssize_t send_msg(self, object data, uint16_t sid, uint32_t p, uint16_t fl, uint32_t ctx,
+                             sctp_assoc_t aid, object ttl, object to) except -1
+    cdef Message recv_msg(self, Py_ssize_t size, int fl)
+    cdef void _keep_spare(self, PyObject *raw) noexcept
+    cdef Message recv_into_msg(self, object buffer, Py_ssize_t want, int fl, Py_ssize_t *nbytes)
     cdef int _setint(self, int level, int name, int value, str op) except -1
     cdef AddrList _pack(self, object addrs, str op)
 

@@ -60,12 +60,19 @@ cdef extern from "Python.h":
     char *_bytes_buf "PyBytes_AS_STRING"(PyObject *o)
     int _PyBytes_Resize(PyObject **bytes, Py_ssize_t newsize) except -1
     void Py_XDECREF(PyObject *o)
+    Py_ssize_t Py_SIZE(PyObject *o)
 
 cdef enum:
     DEFAULT_RECV_SIZE = 65536
     CBUF_WORDS = 64                 # 512 bytes of aligned control buffer
     INT_MAX = 2147483647
     MAX_RECV = 1 << 30              # a single recv buffer: 1 GiB is already absurd for SCTP
+    # sends and receives up to this size keep the GIL (they never wait: MSG_DONTWAIT); larger
+    # copies between user and kernel memory release it, so that other threads run meanwhile
+    HOLD_GIL_MAX = 65536
+    # recv: messages up to this size are copied out of the socket's reused buffer (a small
+    # allocation and copy cost less than a recv_size bytes allocated and sized down)
+    RECV_COPY_MAX = 4096
 
 # a one-to-many connectx polls SCTP_STATUS until the association is up: from 1 ms, doubling to 50 ms
 cdef double CONNECT_POLL_FIRST = 0.001
@@ -205,6 +212,13 @@ cdef inline unsigned char *_put_cmsg(cmsghdr **cur, int type, size_t size) noexc
 
 
 # ---- the system calls, one small function each (run by Socket.call) -----------------
+
+cdef inline size_t _iov_total(const msghdr *msg) noexcept nogil:
+    cdef size_t i, total = 0
+    for i in range(<size_t>msg.msg_iovlen):
+        total += msg.msg_iov[i].iov_len
+    return total
+
 
 cdef struct msg_call:
     msghdr *msg
@@ -436,6 +450,8 @@ cdef class Socket:
         return 0
 
     def __dealloc__(self):
+        Py_XDECREF(self._spare)
+        self._spare = NULL
         if self._fd >= 0 and not self._borrowed:
             close(self._fd)
         if self._wakefd >= 0:
@@ -489,6 +505,8 @@ cdef class Socket:
         """Close the descriptor for real (no call is using it any more); *quiet*: ignore errors."""
         cdef int fd = self._fd, rc = 0, err = 0
         self._fd = -1
+        Py_XDECREF(self._spare)
+        self._spare = NULL
         if self._wakefd >= 0:
             close(self._wakefd)
             self._wakefd = -1
@@ -560,10 +578,15 @@ cdef class Socket:
             raise OSError(EBADF, f"{op}: socket is closed")
         return 0
 
-    cdef Py_ssize_t call(self, short events, sys_impl impl, void *arg, str op) except -1:
+    cdef Py_ssize_t call(self, short events, sys_impl impl, void *arg, str op, bint hold=False) except -1:
         """Run *impl* on this socket's descriptor: the one system-call loop of csctp.
 
-        The GIL is released around the call; EINTR runs the signal handlers and
+        The GIL is released around the call, unless *hold*: then *impl* must
+        never wait in the kernel (a ``MSG_DONTWAIT`` send or receive of a
+        bounded size), and keeping the GIL for the few microseconds it takes
+        is cheaper than handing it over and taking it back, which is most of a
+        small message's cost in user space; the waits (``poll``) always release
+        it.  EINTR runs the signal handlers and
         retries; EAGAIN raises ``BlockingIOError`` (timeout 0), or waits for
         *events* until the deadline (``TimeoutError``) and retries; any other
         errno raises the matching ``OSError`` naming *op*.  The call is counted
@@ -579,9 +602,13 @@ cdef class Socket:
         self._inflight += 1
         try:
             while True:
-                with nogil:
+                if hold:
                     r = impl(fd, arg)
                     err = errno
+                else:
+                    with nogil:
+                        r = impl(fd, arg)
+                        err = errno
                 if r > 0 or (r == 0 and not (self._closing and events & POLLIN)):
                     # data read before a concurrent close() belongs to this association and is
                     # returned (as Java does); an empty read then is close()'s own SHUT_RD, not
@@ -671,19 +698,28 @@ cdef class Socket:
                 raise_last(f"{op}: eventfd")
         return self._wakefd
 
+    cdef bint _holds(self, const msghdr *msg) noexcept:
+        """Whether a send or receive of *msg* keeps the GIL (see call()): a descriptor of
+        csctp's own (a borrowed one blocks as its owner set it up), and a bounded size."""
+        return not self._borrowed and _iov_total(msg) <= HOLD_GIL_MAX
+
     cdef Py_ssize_t _sendmsg(self, msghdr *msg, int flags, str op) except -1:
         cdef msg_call c
+        cdef bint hold = self._holds(msg)
         c.msg = msg
-        c.flags = flags
-        return self.call(POLLOUT, _sendmsg_impl, &c, op)
+        # MSG_DONTWAIT: the GIL is kept only for a call that cannot wait in the kernel, even if
+        # someone cleared O_NONBLOCK on the descriptor behind csctp's back
+        c.flags = (flags | MSG_DONTWAIT) if hold else flags
+        return self.call(POLLOUT, _sendmsg_impl, &c, op, hold)
 
     cdef Py_ssize_t _recvmsg(self, msghdr *msg, int flags, str op) except -1:
         cdef msg_call c
+        cdef bint hold = self._holds(msg)
         c.msg = msg
-        c.flags = flags
+        c.flags = (flags | MSG_DONTWAIT) if hold else flags
         c.controllen = msg.msg_controllen
         c.namelen = msg.msg_namelen
-        return self.call(POLLIN, _recvmsg_impl, &c, op)
+        return self.call(POLLIN, _recvmsg_impl, &c, op, hold)
 
     # ---- addresses and associations ----------------------------------------
 
@@ -943,6 +979,16 @@ cdef class Socket:
         TTL policy; *to* names the destination (one-to-many, or with
         ``SCTP_ADDR_OVER``).  Returns the number of bytes sent.
         """
+        cdef uint16_t sid = <uint16_t>as_int(stream, "send: stream", 0, 0xFFFF)
+        cdef uint32_t p = as_u32(ppid, "send: ppid")
+        cdef uint32_t ctx = as_u32(context, "send: context")
+        cdef uint16_t fl = <uint16_t>as_int(flags, "send: flags", 0, 0xFFFF)
+        cdef sctp_assoc_t aid = as_assoc_id(assoc_id, "send: assoc_id")
+        return self.send_msg(data, sid, p, fl, ctx, aid, ttl, to)
+
+    cdef Py_ssize_t send_msg(self, object data, uint16_t sid, uint32_t p, uint16_t fl, uint32_t ctx,
+                             sctp_assoc_t aid, object ttl, object to) except -1:
+        """:meth:`send` with its arguments converted (the front door's send calls it directly)."""
         cdef Py_buffer view
         cdef msghdr msg
         cdef iovec iov
@@ -952,11 +998,6 @@ cdef class Socket:
         cdef sctp_prinfo *pi
         cdef size_t clen
         cdef AddrList dest
-        cdef uint16_t sid = <uint16_t>as_int(stream, "send: stream", 0, 0xFFFF)
-        cdef uint32_t p = as_u32(ppid, "send: ppid")
-        cdef uint32_t ctx = as_u32(context, "send: context")
-        cdef uint16_t fl = <uint16_t>as_int(flags, "send: flags", 0, 0xFFFF)
-        cdef sctp_assoc_t aid = as_assoc_id(assoc_id, "send: assoc_id")
         cdef Py_ssize_t n
         _get_buffer(data, &view, PyBUF_SIMPLE, "send")
         try:
@@ -1115,12 +1156,21 @@ cdef class Socket:
     def recv(self, bufsize=0, flags=0):
         """Receive one message (or the next piece of one) as a :class:`Message` with ``bytes`` data.
 
-        Exactly one copy: the kernel writes into the ``bytes`` object that is
-        returned.  A message longer than *bufsize* (default
+        A message of up to 4 KiB is received into a buffer the socket keeps
+        and copied once into a ``bytes`` of its exact size (far cheaper than
+        sizing down a fresh *bufsize* object); a longer one is received
+        straight into the ``bytes`` returned, with no copy in user space.  A
+        message longer than *bufsize* (default
         ``self.recv_size``) arrives in pieces with ``eor=False`` until the
         last; use :meth:`recv_whole` to reassemble.  On a one-to-one socket,
         an empty ``data`` means the peer shut the association down.
         """
+        cdef Py_ssize_t size = <Py_ssize_t>as_int(bufsize, "recv: bufsize", 0, MAX_RECV)
+        cdef int fl = <int>as_int(flags, "recv: flags", 0, INT_MAX)
+        return self.recv_msg(size, fl)
+
+    cdef Message recv_msg(self, Py_ssize_t size, int fl):
+        """:meth:`recv` with its arguments converted (*size* 0: :attr:`recv_size`)."""
         cdef PyObject *raw
         cdef object data
         cdef msghdr msg
@@ -1129,11 +1179,15 @@ cdef class Socket:
         cdef sockaddr_storage ss
         cdef Py_ssize_t n
         cdef Message m
-        cdef Py_ssize_t size = <Py_ssize_t>as_int(bufsize, "recv: bufsize", 0, MAX_RECV)
-        cdef int fl = <int>as_int(flags, "recv: flags", 0, INT_MAX)
         if size == 0:
             size = self._recv_size
-        raw = _bytes_new(NULL, size)
+        # the spare is taken out while the call runs: a recv in another thread (the GIL is
+        # released while waiting) gets a fresh one rather than writing into the same memory
+        raw = self._spare
+        self._spare = NULL
+        if raw == NULL or Py_SIZE(raw) != size:
+            Py_XDECREF(raw)
+            raw = _bytes_new(NULL, size)
         iov.iov_base = _bytes_buf(raw)
         iov.iov_len = size
         msg.msg_name = &ss
@@ -1145,13 +1199,19 @@ cdef class Socket:
         msg.msg_flags = 0
         try:
             n = self._recvmsg(&msg, fl, "recv")
-            if n != size:
-                _PyBytes_Resize(&raw, n)    # shrinks in place: the payload is copied once, by the kernel
         except BaseException:
-            Py_XDECREF(raw)
+            self._keep_spare(raw)
             raise
-        data = <object>raw
-        Py_XDECREF(raw)
+        if n <= RECV_COPY_MAX:
+            try:
+                data = PyBytes_FromStringAndSize(_bytes_buf(raw), n)
+            finally:
+                self._keep_spare(raw)
+        else:
+            if n != size:
+                _PyBytes_Resize(&raw, n)    # shrinks in place (frees it and raises on failure)
+            data = <object>raw
+            Py_XDECREF(raw)
         m = message_new()
         m.data = data
         m.msg_flags = msg.msg_flags
@@ -1167,6 +1227,21 @@ cdef class Socket:
         No intermediate copy.  ``Message.data`` is ``None``: the bytes are in
         *buffer*.  ``Message.eor`` is False when the message did not fit.
         """
+        cdef Py_ssize_t n
+        cdef Py_ssize_t want = <Py_ssize_t>as_int(nbytes, "recv_into: nbytes", 0, MAX_RECV)
+        cdef int fl = <int>as_int(flags, "recv_into: flags", 0, INT_MAX)
+        m = self.recv_into_msg(buffer, want, fl, &n)
+        return n, m
+
+    cdef void _keep_spare(self, PyObject *raw) noexcept:
+        """Keep *raw* (a bytes of ours, referenced nowhere else) for the next recv, or free it."""
+        if self._spare == NULL and self._fd >= 0:
+            self._spare = raw
+        else:
+            Py_XDECREF(raw)
+
+    cdef Message recv_into_msg(self, object buffer, Py_ssize_t want, int fl, Py_ssize_t *nbytes):
+        """:meth:`recv_into` with its arguments converted; the byte count goes to *nbytes*."""
         cdef Py_buffer view
         cdef msghdr msg
         cdef iovec iov
@@ -1174,12 +1249,10 @@ cdef class Socket:
         cdef sockaddr_storage ss
         cdef Py_ssize_t n
         cdef Message m
-        cdef Py_ssize_t want = <Py_ssize_t>as_int(nbytes, "recv_into: nbytes", 0, MAX_RECV)
-        cdef int fl = <int>as_int(flags, "recv_into: flags", 0, INT_MAX)
         _get_buffer(buffer, &view, PyBUF_WRITABLE, "recv_into")
         try:
             if want > view.len:
-                raise ValueError(f"recv_into: nbytes must be in 0..{view.len}, got {nbytes}")
+                raise ValueError(f"recv_into: nbytes must be in 0..{view.len}, got {want}")
             if view.len == 0:
                 raise ValueError("recv_into: buffer has no room")
             iov.iov_base = view.buf
@@ -1200,7 +1273,8 @@ cdef class Socket:
             _parse_cmsgs(&msg, m)
         if self.type == SOCK_SEQPACKET and msg.msg_namelen:
             message_set_addr(m, &ss, msg.msg_namelen)    # decoded lazily, on .addr
-        return n, m
+        nbytes[0] = n
+        return m
 
     def recv_whole(self, max_size=MAX_MESSAGE, flags=0):
         """Receive one *whole* message, reassembling partial deliveries.

@@ -161,6 +161,14 @@ class _AsyncReceiver(Generic[_S]):
         """
         eng = self._sync
         pending = eng._pending
+        if not pending and eng._end is None and not self._io.waiters[0]:
+            # the common case, with no other reader to wake: one step, a whole message
+            try:
+                got = eng._recv_step()
+            except BlockingIOError:
+                got = None
+            if got is not None:
+                return got
         for _ in range(_FOREVER):
             if pending.ndata:
                 m: Message = pending.take(True)

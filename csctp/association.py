@@ -31,6 +31,7 @@ from typing import (TYPE_CHECKING, Any, Dict, FrozenSet, Iterator, List, Optiona
 from csctp import _notify, _options, constants as C
 from csctp._addr import parse as _parse_addrs
 from csctp._core import Reassembler, Socket
+from csctp._engine import Engine
 from csctp._message import Message
 from csctp._options import Status
 from csctp.constants import AssocState, PathState
@@ -317,7 +318,7 @@ def _kind_type(kind: Any) -> int:
 _R = TypeVar("_R", bound="_Receiver")
 
 
-class _Receiver:
+class _Receiver(Engine):
     """The receive engine of one socket, shared by Association and Endpoint.
 
     It owns everything received and not yet returned: the reassembler
@@ -338,6 +339,11 @@ class _Receiver:
     every events iterator stops.  An :class:`~csctp.Endpoint` never ends
     this way (one association's end is only a notification there), so it
     subscribes to nothing for itself.
+
+    **The common case is compiled.**  ``recv``, ``recv_into``, ``send`` and
+    ``_recv_step`` are :class:`csctp._engine.Engine`'s: one C call into the
+    socket when nothing waits in the queue or the reassembler; the methods
+    here take over for everything else.
 
     **The hook for non-blocking callers** (:mod:`csctp.aio`):
     ``_recv_step()`` makes one receive system call (with the socket's
@@ -473,19 +479,6 @@ class _Receiver:
             return m
         return self._reasm.feed(m)
 
-    def _recv_step(self) -> Optional[Message]:
-        """One receive system call (see the class docstring); nothing once the end is known."""
-        if self._end is not None:
-            return None
-        try:
-            m = self._sock.recv()
-        except OSError as e:
-            self._sock_error(e)
-            if self._end is not None:
-                return None
-            raise
-        return self._sort(m)
-
     def _next_item(self, op: str) -> Any:
         """The next queued item (message or notification); None when none is queued and the
         association goes on; :data:`_ENDED` after a graceful end; the end's exception after an abort."""
@@ -513,30 +506,11 @@ class _Receiver:
             if got is not None:
                 return got
 
-    def recv(self) -> Message:
-        """Receive one whole user message (blocking unless a timeout is set).
-
-        Partial deliveries are reassembled; notifications are queued for
-        :meth:`events` and never returned here.  At the association's end
-        (one-to-one or peeled-off), after every message that came before
-        it: :class:`AssociationClosed` for a graceful shutdown (either
-        side's), ``ConnectionResetError`` after an ABORT or a lost
-        association; every later call raises it again without a system
-        call.  ``TimeoutError`` / ``BlockingIOError`` per :meth:`settimeout`.
-        """
-        if not self._pending.ndata and self._end is None:
-            try:
-                m = self._sock.recv()
-            except OSError as e:
-                self._sock_error(e)
-                if self._end is None:
-                    raise
-                return self._recv_message()
-            if m.eor and m.data and not m.is_notification and not self._reasm:
-                return m       # the common case: one whole message, nothing buffered
-            whole = self._sort(m)
-            if whole is not None:
-                return whole
+    def _recv_failed(self, e: OSError) -> Message:
+        """``recv`` after its receive call raised *e*: record the end it means, or re-raise."""
+        self._sock_error(e)
+        if self._end is None:
+            raise e
         return self._recv_message()
 
     def items(self) -> Iterator[Union[Message, Event]]:
@@ -557,16 +531,10 @@ class _Receiver:
             if item is not None:
                 yield item
 
-    def recv_into(self, buffer: Buffer) -> Tuple[int, Message]:
-        """Receive one message (or the next piece of one) straight into *buffer*: ``(nbytes, Message)``.
-
-        Zero-copy: the kernel writes into *buffer*; ``Message.data`` is None.
-        ``Message.eor`` is False when the message did not fit (call again for
-        the rest).  Notifications are queued for :meth:`events` as with
-        :meth:`recv`.  Messages already buffered are copied into *buffer*
-        (truncation raises ``ValueError``).  Ends as :meth:`recv` does.
-        """
-        if self._pending.ndata:
+    def _recv_into_rest(self, buffer: Buffer, first: Any) -> Tuple[int, Message]:
+        """``recv_into`` past its common case: *first* is what its receive call gave
+        (``(n, Message)`` or an ``OSError``), or None when it made none."""
+        if first is None and self._pending.ndata:
             m = next(x for x in self._pending if isinstance(x, Message))
             view = memoryview(buffer).cast("B")
             n = len(m)
@@ -578,15 +546,21 @@ class _Receiver:
             m.data = None       # type: ignore[assignment]  # as recv_into's own messages: the bytes are in *buffer*
             return n, m
         while True:
-            if self._end is not None:
-                raise self._end_error("recv_into")
-            try:
-                n, m = self._sock.recv_into(buffer)
-            except OSError as e:
-                self._sock_error(e)
+            if first is None:
+                if self._end is not None:
+                    raise self._end_error("recv_into")
+                try:
+                    first = self._sock.recv_into(buffer)
+                except OSError as exc:
+                    first = exc
+            if isinstance(first, OSError):
+                err, first = first, None
+                self._sock_error(err)
                 if self._end is not None:
                     continue
-                raise
+                raise err
+            n, m = first
+            first = None
             if m.is_notification:
                 # rare path: the notification sits in the caller's buffer; parse a copy
                 m.data = bytes(memoryview(buffer)[:n])
@@ -816,18 +790,7 @@ class Association(_Receiver, _AssocQueries):
 
     # ---- sending --------------------------------------------------------------------
 
-    def send(self, data: Buffer, *, stream: int = 0, ppid: int = 0, unordered: bool = False,
-             ttl: Optional[int] = None, context: int = 0) -> int:
-        """Send one message from any bytes-like object (no copy): returns the bytes sent.
-
-        *stream* must be below the negotiated outbound streams; *ppid* is a
-        host-order int; *unordered* skips in-stream ordering; *ttl*
-        (milliseconds) makes the message abandonable (PR-SCTP); *context* is
-        returned in a SEND_FAILED notification.
-        """
-        n: int = self._sock.send(data, stream=stream, ppid=ppid, flags=_send_flags(unordered),
-                                 context=context, ttl=ttl)
-        return n
+    # send() is Engine.send: one message, converted and sent in C
 
     def sendv(self, buffers: Sequence[Buffer], *, stream: int = 0, ppid: int = 0,
               unordered: bool = False, context: int = 0) -> int:

@@ -1,0 +1,17 @@
+"""Type stubs for csctp._engine (the receive engine's compiled common case)."""
+
+from typing import Any, Optional, Tuple, Type
+
+from csctp._core import Buffer, Reassembler, Socket
+from csctp._message import Message
+
+class Engine:
+    _sock: Socket
+    _reasm: Reassembler
+    _pending: Any
+    _end: Optional[Tuple[Type[BaseException], int, str]]
+    def recv(self) -> Message: ...
+    def recv_into(self, buffer: Buffer) -> Tuple[int, Message]: ...
+    def _recv_step(self) -> Optional[Message]: ...
+    def send(self, data: Buffer, *, stream: int = ..., ppid: int = ..., unordered: bool = ...,
+             ttl: Optional[int] = ..., context: int = ...) -> int: ...

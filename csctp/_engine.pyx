@@ -1,0 +1,150 @@
+# cython: language_level=3
+"""The receive engine's common case, compiled: one system call, one whole message.
+
+:class:`csctp.association._Receiver` (and so ``Association``, ``Endpoint``
+and, through them, :mod:`csctp.aio`) is a subclass of :class:`Engine`.  The
+engine's state lives here as C fields (the socket, its reassembler, the
+read-ahead queue, the end), and so do the calls that run once per message:
+``recv``, ``recv_into``, ``send`` and the step :mod:`csctp.aio` drives.  They
+handle the case that is almost always true, that nothing was read ahead, no
+piece of a message is waiting to be joined and the end is not yet known,
+with one C call into the socket core and no Python frame.  Everything else,
+(a notification, a piece, an error, the end, the read-ahead queue) goes to
+the Python methods of ``_Receiver`` that handled it before: there is one
+receive engine, and this is its first line.
+"""
+
+from cpython.object cimport PyObject
+from csctp._core cimport Socket, Reassembler
+from csctp._message cimport Message
+from csctp._convert cimport as_int, as_u32
+from csctp.includes.socket cimport MSG_EOR
+from csctp.includes.sctp cimport MSG_NOTIFICATION, SCTP_UNORDERED, sctp_assoc_t
+
+cdef extern from "Python.h":
+    # raw forms: the result tuple of recv_into is reused in place when nobody else holds it
+    Py_ssize_t Py_REFCNT(PyObject *o)
+    PyObject *PyTuple_GET_ITEM(PyObject *p, Py_ssize_t pos)
+    void PyTuple_SET_ITEM(PyObject *p, Py_ssize_t pos, PyObject *o)
+    void Py_INCREF(PyObject *o)
+    void Py_DECREF(PyObject *o)
+    int PyObject_GC_IsTracked(PyObject *o)
+    void PyObject_GC_Track(void *o)
+
+
+cdef class Engine:
+    """The per-message calls of the receive engine (see the module documentation)."""
+
+    cdef public Socket _sock            # the csctp.Socket the engine reads
+    cdef public Reassembler _reasm      # the socket's reassembler (partial deliveries)
+    cdef public object _pending         # csctp.association._Pending: what was read ahead
+    cdef public object _end             # None, or (exception class, errno, text) once ended
+    cdef tuple _result                  # recv_into's last (nbytes, Message), reused if no one holds it
+
+    cdef object _pair(self, Py_ssize_t n, Message m):
+        """``(n, m)``: the previous result tuple refilled when its only reference is ours.
+
+        A receive loop unpacks the tuple and drops it, so one tuple serves
+        every call (CPython's zip() and dict.items() iteration do the same);
+        a caller that keeps a result gets a new tuple next time.
+        """
+        cdef PyObject *t
+        cdef PyObject *old_n
+        cdef PyObject *old_m
+        cdef object num = n
+        if self._result is not None:
+            t = <PyObject *>self._result
+            if Py_REFCNT(t) == 1:
+                old_n = PyTuple_GET_ITEM(t, 0)
+                old_m = PyTuple_GET_ITEM(t, 1)
+                Py_INCREF(<PyObject *>num)
+                Py_INCREF(<PyObject *>m)
+                PyTuple_SET_ITEM(t, 0, <PyObject *>num)
+                PyTuple_SET_ITEM(t, 1, <PyObject *>m)
+                Py_DECREF(old_n)
+                Py_DECREF(old_m)
+                if not PyObject_GC_IsTracked(t):      # the collector may have untracked it
+                    PyObject_GC_Track(t)
+                return self._result
+        self._result = (num, m)
+        return self._result
+
+    cdef inline bint _nothing_ahead(self):
+        """True when no data message waits in the read-ahead queue and the end is not known."""
+        p = self._pending
+        return self._end is None and (len(p) == 0 or not p.ndata)
+
+    def recv(self):
+        """Receive one whole user message (blocking unless a timeout is set).
+
+        Partial deliveries are reassembled; notifications are queued for
+        :meth:`events` and never returned here.  At the association's end
+        (one-to-one or peeled-off), after every message that came before
+        it: :class:`AssociationClosed` for a graceful shutdown (either
+        side's), ``ConnectionResetError`` after an ABORT or a lost
+        association; every later call raises it again without a system
+        call.  ``TimeoutError`` / ``BlockingIOError`` per :meth:`settimeout`.
+        """
+        cdef Message m
+        if self._nothing_ahead():
+            try:
+                m = self._sock.recv_msg(0, 0)
+            except OSError as e:
+                return self._recv_failed(e)
+            if (m.msg_flags & (MSG_EOR | MSG_NOTIFICATION)) == MSG_EOR and m.data and not self._reasm._parts:
+                return m        # one whole message, nothing buffered
+            whole = self._sort(m)
+            if whole is not None:
+                return whole
+        return self._recv_message("recv")
+
+    def recv_into(self, buffer):
+        """Receive one message (or the next piece of one) straight into *buffer*: ``(nbytes, Message)``.
+
+        Zero-copy: the kernel writes into *buffer*; ``Message.data`` is None.
+        ``Message.eor`` is False when the message did not fit (call again for
+        the rest).  Notifications are queued for :meth:`events` as with
+        :meth:`recv`.  Messages already buffered are copied into *buffer*
+        (truncation raises ``ValueError``).  Ends as :meth:`recv` does.
+        """
+        cdef Message m
+        cdef Py_ssize_t n
+        if self._nothing_ahead():
+            try:
+                m = self._sock.recv_into_msg(buffer, 0, 0, &n)
+            except OSError as e:
+                return self._recv_into_rest(buffer, e)
+            if n and not (m.msg_flags & MSG_NOTIFICATION):
+                return self._pair(n, m)
+            return self._recv_into_rest(buffer, (n, m))
+        return self._recv_into_rest(buffer, None)
+
+    def _recv_step(self):
+        """One receive system call (see ``_Receiver``): a whole data message or None; never raises the end."""
+        cdef Message m
+        if self._end is not None:
+            return None
+        try:
+            m = self._sock.recv_msg(0, 0)
+        except OSError as e:
+            self._sock_error(e)
+            if self._end is not None:
+                return None
+            raise
+        if (m.msg_flags & (MSG_EOR | MSG_NOTIFICATION)) == MSG_EOR and m.data and not self._reasm._parts:
+            return m
+        return self._sort(m)
+
+    def send(self, data, *, stream=0, ppid=0, unordered=False, ttl=None, context=0) -> int:
+        """Send one message from any bytes-like object (no copy): returns the bytes sent.
+
+        *stream* must be below the negotiated outbound streams; *ppid* is a
+        host-order int; *unordered* skips in-stream ordering; *ttl*
+        (milliseconds) makes the message abandonable (PR-SCTP); *context* is
+        returned in a SEND_FAILED notification.
+        """
+        cdef int sid = <int>as_int(stream, "send: stream", 0, 0xFFFF)
+        cdef unsigned int p = as_u32(ppid, "send: ppid")
+        cdef unsigned int ctx = as_u32(context, "send: context")
+        return self._sock.send_msg(data, <unsigned short>sid, p, SCTP_UNORDERED if unordered else 0, ctx,
+                                   0, ttl, None)
