@@ -10,11 +10,20 @@ import re
 import subprocess
 import sys
 
+import importlib.util
+
 import pytest
 
 import csctp
 from csctp import _version, cli
-from conftest import installed_wheel_problems
+
+# by path: tests/interop/ has a conftest of its own, so the bare name may be that one
+_spec = importlib.util.spec_from_file_location("_tests_conftest",
+                                               os.path.join(os.path.dirname(__file__), "conftest.py"))
+assert _spec is not None and _spec.loader is not None
+_conftest = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_conftest)
+installed_wheel_problems = _conftest.installed_wheel_problems
 
 pytestmark = pytest.mark.nokernel
 
