@@ -144,7 +144,7 @@ def test_large_messages_release_the_gil_and_arrive_whole(assocs):
     """A receive larger than the bound kept under the GIL releases it: another thread runs meanwhile."""
     cli, srv = assocs
     srv.socket.recv_size = 1 << 20
-    payload = bytes(range(256)) * 1024          # 256 KiB
+    payload = bytes(range(256)) * 400           # 100 KiB: over the 64 KiB kept under the GIL, within the send buffer
     ticks = []
     stop = threading.Event()
 
