@@ -68,8 +68,8 @@ demo: build
 # ten times slower under emulation) and the harness's own stop tests (they boot a
 # VM, so they cannot run inside one); then every other test on a real kernel.
 # Exit status 5 is "no test selected" (a PYTEST_ARGS naming only one kind).
-HOST_TESTS := -m "(nokernel or vmhost) and not long"
-KERNEL_TESTS := -m "not nokernel and not vmhost and not long"
+HOST_TESTS := -m "(nokernel or vmhost) and not long and not interop"
+KERNEL_TESTS := -m "not nokernel and not vmhost and not long and not interop"
 test: build docs check
 	$(PYTEST) -q $(HOST_TESTS) $(PYTEST_ARGS) || [ $$? -eq 5 ]
 	$(HARNESS) -- $(PYTEST) $(KERNEL_TESTS) $(PYTEST_ARGS) || [ $$? -eq 5 ]
@@ -208,7 +208,7 @@ bench-cost: bench-deps
 		--out bench/results/cost.md $(BENCH_ARGS)
 
 # ---- reliability: long tests, fuzzing, sanitizer build ----------------------------
-# `make test` leaves out tests marked `long` (pyproject addopts: -m "not long and not vmhost").
+# `make test` leaves out tests marked `long` and `interop` (its tiers repeat what pyproject addopts leaves out).
 .PHONY: test-long fuzz fuzz-asan asan
 FUZZ_SECONDS ?= 60
 ASAN_BUILD := build/asan

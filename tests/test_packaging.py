@@ -82,3 +82,33 @@ def test_installed_wheel_guard_tells_the_wheel_from_a_checkout():
     else:
         # make test: the in-place build of this checkout is not mistaken for a wheel
         assert problems, f"csctp from {csctp.__file__} passes for an installed wheel"
+
+
+def _make_variable(name: str) -> str:
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    try:
+        with open(os.path.join(root, "Makefile")) as f:
+            text = f.read()
+    except FileNotFoundError:
+        pytest.skip("no Makefile: an installed wheel")
+    m = re.search(rf'^{name} := -m "([^"]*)"$', text, re.M)
+    assert m, f"Makefile: no {name} := -m \"...\""
+    return m.group(1)
+
+
+def test_make_test_tiers_split_the_default_selection_and_keep_out_the_other_tiers():
+    # An explicit -m replaces the one in pyproject's addopts, so each tier of `make test`
+    # must itself keep out what addopts keeps out (the long and interop tiers have
+    # their own targets, and their peers exist only there).
+    from _pytest.mark.expression import Expression
+    tiers = {name: Expression.compile(_make_variable(name)) for name in ("HOST_TESTS", "KERNEL_TESTS")}
+
+    def selected_by(markers: set[str]) -> list[str]:
+        return [n for n, e in tiers.items() if e.evaluate(lambda m, *a, **k: m in markers)]
+
+    for kind in ({"long"}, {"interop"}, {"long", "nokernel"}, {"interop", "nokernel"}, {"long", "vmhost"}):
+        assert selected_by(kind) == [], (kind, selected_by(kind))
+    assert selected_by(set()) == ["KERNEL_TESTS"]
+    assert selected_by({"netns"}) == ["KERNEL_TESTS"]
+    assert selected_by({"nokernel"}) == ["HOST_TESTS"]
+    assert selected_by({"vmhost"}) == ["HOST_TESTS"]
