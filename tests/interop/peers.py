@@ -145,6 +145,77 @@ def recv_until_closed(assoc: csctp.Association, limit: int = 10_000) -> List[csc
     pytest.fail(f"more than {limit} messages and no end of the association")
 
 
+def exchange_rounds(assoc: csctp.Association) -> tuple[list[tuple[int, int, bytes]], list[csctp.Message]]:
+    """Send ROUNDS, each round received back (as many messages) before the next is sent.
+
+    Returns (sent: [(stream, ppid, data)], echoed messages), every echo whole (MSG_EOR).
+    """
+    sent: list[tuple[int, int, bytes]] = []
+    echoed: list[csctp.Message] = []
+    tag = 0
+    for rnd in ROUNDS:
+        for stream, ppid, size in rnd:
+            data = payload(tag, size)
+            tag += 1
+            assoc.send(data, stream=stream, ppid=ppid)
+            sent.append((stream, ppid, data))
+        for _ in rnd:
+            m = assoc.recv()
+            assert m.eor
+            echoed.append(m)
+    return sent, echoed
+
+
+def echo_through_byte_relay(assoc: csctp.Association, block: int) -> None:
+    """A peer that relays bytes (stream 0, PPID 0) through a pipe, in reads of at most *block* bytes.
+
+    A message of at most PIPE_BUF (4096) bytes, sent after the previous echo is
+    back, is one read, one atomic pipe write and read, one write: it comes back
+    whole.  A 64 KiB one comes back in pieces of at most *block* bytes.
+    """
+    for i, (stream, ppid, size) in enumerate([(0, 0, 1), (2, 46, 1453), (1, 2**31, 4096), (3, 2**32 - 1, 7)]):
+        data = payload(i, size)
+        assoc.send(data, stream=stream, ppid=ppid)
+        m = assoc.recv()
+        assert (m.data, m.stream, m.ppid, m.eor) == (data, 0, 0, True)
+    big = payload(9, 65536)
+    assoc.send(big, stream=1, ppid=3)
+    pieces: list[bytes] = []
+    for _ in range(100):
+        if sum(map(len, pieces)) >= len(big):
+            break
+        m = assoc.recv()
+        assert (m.stream, m.ppid, m.eor) == (0, 0, True) and 0 < len(m.data) <= block
+        pieces.append(m.data)
+    assert b"".join(pieces) == big
+
+
+def shut_down_and_see_the_end(assoc: csctp.Association) -> None:
+    """Our graceful shutdown, completed: the next receive says so, SHUTDOWN_COMP was queued; then close."""
+    assoc.shutdown(wait=RECV_TIMEOUT)
+    with pytest.raises(csctp.AssociationClosed):
+        assoc.recv()
+    assert shutdown_comp_seen(assoc)
+    assoc.close()
+
+
+def receive_from_sender(start: Callable[[int], Peer]) -> List[csctp.Message]:
+    """Listen, ``start(port)`` a peer that connects, sends and shuts down; every message it sent.
+
+    Checks the end on both sides: SHUTDOWN_COMP queued here, the peer's exit status 0.
+    """
+    with listen_watching_end() as lst:
+        p = start(lst.address[1])
+        a = lst.accept()
+    a.settimeout(RECV_TIMEOUT)
+    a.subscribe("assoc_change")
+    got = recv_until_closed(a)
+    assert shutdown_comp_seen(a)
+    a.close()
+    assert p.wait() == 0, p.output()[-2000:]
+    return got
+
+
 def shutdown_comp_seen(assoc: csctp.Association) -> bool:
     """True once an assoc_change SHUTDOWN_COMP was queued (the association must be subscribed)."""
     from csctp import constants as C

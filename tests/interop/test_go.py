@@ -12,7 +12,7 @@ import re
 import pytest
 
 import csctp
-from tests.interop.peers import RECV_TIMEOUT, ROUNDS, by_stream, payload, shutdown_comp_seen
+from tests.interop.peers import RECV_TIMEOUT, by_stream, exchange_rounds, shut_down_and_see_the_end
 
 pytestmark = pytest.mark.interop
 
@@ -32,26 +32,12 @@ def test_go_peer_echoes_every_message_on_its_stream_with_its_ppid_then_exits_on_
     port = int(p.wait_for(r"^listening (\d+)$").group(1))
     a = csctp.connect(f"127.0.0.1:{port}", timeout=RECV_TIMEOUT, ostreams=16)
     a.subscribe("assoc_change")
-    sent, echoed = [], []
-    tag = 0
-    for rnd in ROUNDS:
-        for stream, ppid, size in rnd:
-            data = payload(tag, size)
-            tag += 1
-            a.send(data, stream=stream, ppid=ppid)
-            sent.append((stream, ppid, data))
-        for _ in rnd:
-            m = a.recv()
-            assert m.eor
-            echoed.append((m.stream, m.ppid, m.data))
+    sent, msgs = exchange_rounds(a)
+    echoed = [(m.stream, m.ppid, m.data) for m in msgs]
     # the same messages back, stream and PPID unchanged, in order on each stream (not across streams)
     assert by_stream(echoed) == by_stream(sent)
 
-    a.shutdown(wait=RECV_TIMEOUT)
-    with pytest.raises(csctp.AssociationClosed):
-        a.recv()
-    assert shutdown_comp_seen(a)
-    a.close()
+    shut_down_and_see_the_end(a)
     assert p.wait() == 0, p.output()[-2000:]
     out = p.output()
     assert f"eof after {len(sent)} messages" in out

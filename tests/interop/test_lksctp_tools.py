@@ -11,9 +11,9 @@ import socket
 
 import pytest
 
-import csctp
-from tests.interop.peers import (RECV_TIMEOUT, ROUNDS, by_stream, connect_when_listening, free_port,
-                                 listen_watching_end, payload, program, recv_until_closed, shutdown_comp_seen)
+from tests.interop.peers import (RECV_TIMEOUT, by_stream, connect_when_listening, exchange_rounds, free_port,
+                                 listen_watching_end, program, recv_until_closed, shut_down_and_see_the_end,
+                                 shutdown_comp_seen)
 
 pytestmark = pytest.mark.interop
 
@@ -30,17 +30,8 @@ def test_sctp_darn_sees_each_stream_and_ppid_and_echoes_whole_messages(peer):
     p.wait_for(r"listening")
     a = connect_when_listening(f"127.0.0.1:{port}", p)
     a.subscribe("assoc_change")
-    sent, echoed = [], []
-    tag = 0
-    for rnd in ROUNDS:
-        for stream, ppid, size in rnd:
-            data = payload(tag, size)
-            tag += 1
-            a.send(data, stream=stream, ppid=ppid)
-            sent.append((stream, ppid, data))
-        for _ in rnd:
-            m = a.recv()
-            echoed.append((m.stream, m.ppid, m.data))
+    sent, msgs = exchange_rounds(a)
+    echoed = [(m.stream, m.ppid, m.data) for m in msgs]
     # sctp_darn -e echoes with a plain sendto (no SCTP_SNDRCV): stream 0, PPID 0, the message whole;
     # one stream back, so the order is the order it read them in (per stream the order they were sent)
     assert [(s, ppid) for s, ppid, _ in echoed] == [(0, 0)] * len(sent)
@@ -48,11 +39,7 @@ def test_sctp_darn_sees_each_stream_and_ppid_and_echoes_whole_messages(peer):
     stream_of = {d: s for s, _, d in sent}          # payloads are unique
     assert by_stream([(stream_of[d], d) for *_, d in echoed]) == by_stream([(s, d) for s, _, d in sent])
 
-    a.shutdown(wait=RECV_TIMEOUT)
-    with pytest.raises(csctp.AssociationClosed):
-        a.recv()
-    assert shutdown_comp_seen(a)
-    a.close()
+    shut_down_and_see_the_end(a)
     # one-to-many: the end of one association is a notification, and it goes on listening
     p.wait_for(r"ASSOC_CHANGE - SHUTDOWN_COMP")
     out = p.output()

@@ -13,9 +13,8 @@ import os
 
 import pytest
 
-import csctp
-from tests.interop.peers import (RECV_TIMEOUT, connect_when_listening, free_port, listen_watching_end, payload,
-                                 program, recv_until_closed, shutdown_comp_seen)
+from tests.interop.peers import (connect_when_listening, echo_through_byte_relay, free_port,
+                                 payload, program, receive_from_sender, shut_down_and_see_the_end)
 
 pytestmark = pytest.mark.interop
 
@@ -27,26 +26,8 @@ def test_ncat_exec_cat_echoes_small_messages_whole_and_64_kib_in_relay_blocks(pe
     p = peer("ncat", [program("ncat"), "-v", "--sctp", "-l", "127.0.0.1", str(port), "--exec", "/bin/cat"])
     a = connect_when_listening(f"127.0.0.1:{port}", p)
     a.subscribe("assoc_change")
-    for i, (stream, ppid, size) in enumerate([(0, 0, 1), (2, 46, 1453), (1, 2**31, 4096), (3, 2**32 - 1, 7)]):
-        data = payload(i, size)
-        a.send(data, stream=stream, ppid=ppid)
-        m = a.recv()
-        assert (m.data, m.stream, m.ppid, m.eor) == (data, 0, 0, True)
-    big = payload(9, 65536)
-    a.send(big, stream=1, ppid=3)
-    pieces = []
-    for _ in range(100):
-        if sum(map(len, pieces)) >= len(big):
-            break
-        m = a.recv()
-        assert (m.stream, m.ppid, m.eor) == (0, 0, True) and 0 < len(m.data) <= RELAY_BLOCK
-        pieces.append(m.data)
-    assert b"".join(pieces) == big
-    a.shutdown(wait=RECV_TIMEOUT)
-    with pytest.raises(csctp.AssociationClosed):
-        a.recv()
-    assert shutdown_comp_seen(a)
-    a.close()
+    echo_through_byte_relay(a, RELAY_BLOCK)
+    shut_down_and_see_the_end(a)
     assert p.wait() == 0, p.output()[-2000:]
 
 
@@ -55,16 +36,8 @@ def test_ncat_client_sends_its_input_and_shuts_down_at_its_end(peer, tmp_path):
     src = os.path.join(tmp_path, "source")
     with open(src, "wb") as f:
         f.write(data)
-    with listen_watching_end() as lst:
-        p = peer("ncat", [program("ncat"), "-v", "--sctp", "--send-only", "127.0.0.1", str(lst.address[1])],
-                 stdin=src)
-        a = lst.accept()
-    a.settimeout(RECV_TIMEOUT)
-    a.subscribe("assoc_change")
-    got = recv_until_closed(a)
-    assert shutdown_comp_seen(a)
-    a.close()
-    assert p.wait() == 0, p.output()[-2000:]
+    got = receive_from_sender(lambda port: peer(
+        "ncat", [program("ncat"), "-v", "--sctp", "--send-only", "127.0.0.1", str(port)], stdin=src))
     # how ncat cuts its input into writes is its own business: the bytes and stream/PPID 0 are checked
     assert b"".join(m.data for m in got) == data
     assert all((m.stream, m.ppid, m.eor) == (0, 0, True) for m in got)

@@ -12,9 +12,8 @@ import os
 
 import pytest
 
-import csctp
-from tests.interop.peers import (RECV_TIMEOUT, connect_when_listening, free_port, listen_watching_end, payload,
-                                 program, recv_until_closed, shutdown_comp_seen)
+from tests.interop.peers import (connect_when_listening, echo_through_byte_relay, free_port,
+                                 payload, program, receive_from_sender, shut_down_and_see_the_end)
 
 pytestmark = pytest.mark.interop
 
@@ -27,30 +26,8 @@ def test_socat_echo_returns_each_small_message_whole_and_big_ones_in_blocks(peer
     p = peer("socat", [program("socat"), "-d", "-d", f"SCTP4-LISTEN:{port},bind=127.0.0.1,reuseaddr", "PIPE"])
     a = connect_when_listening(f"127.0.0.1:{port}", p)
     a.subscribe("assoc_change")
-    # one at a time, each echoed before the next: a message of at most PIPE_BUF (4096) bytes is one
-    # read, one atomic pipe write and read, one write: it comes back as one message
-    for i, (stream, ppid, size) in enumerate([(0, 0, 1), (3, 46, 100), (1, 2**31, 1452), (2, 2**32 - 1, 4096)]):
-        data = payload(i, size)
-        a.send(data, stream=stream, ppid=ppid)
-        m = a.recv()
-        assert (m.data, m.stream, m.ppid, m.eor) == (data, 0, 0, True)
-    # 64 KiB: socat reads it in blocks, the pipe may join blocks up to its own block size again
-    big = payload(9, 65536)
-    a.send(big, stream=1, ppid=3)
-    pieces = []
-    for _ in range(100):
-        if sum(map(len, pieces)) >= len(big):
-            break
-        m = a.recv()
-        assert (m.stream, m.ppid, m.eor) == (0, 0, True) and 0 < len(m.data) <= BLOCK
-        pieces.append(m.data)
-    assert b"".join(pieces) == big
-
-    a.shutdown(wait=RECV_TIMEOUT)
-    with pytest.raises(csctp.AssociationClosed):
-        a.recv()
-    assert shutdown_comp_seen(a)
-    a.close()
+    echo_through_byte_relay(a, BLOCK)
+    shut_down_and_see_the_end(a)
     assert p.wait() == 0, p.output()[-2000:]
     assert "exiting with status 0" in p.output()
 
@@ -60,17 +37,9 @@ def test_socat_sends_a_file_in_block_sized_messages_and_shuts_down(peer, tmp_pat
     src = os.path.join(tmp_path, "source")
     with open(src, "wb") as f:
         f.write(data)
-    with listen_watching_end() as lst:
-        # -u: file to association only; at the file's end socat shuts the association down
-        p = peer("socat", [program("socat"), "-d", "-d", "-u", f"OPEN:{src},rdonly",
-                           f"SCTP4-CONNECT:127.0.0.1:{lst.address[1]}"])
-        a = lst.accept()
-    a.settimeout(RECV_TIMEOUT)
-    a.subscribe("assoc_change")
-    got = recv_until_closed(a)
-    assert shutdown_comp_seen(a)
-    a.close()
-    assert p.wait() == 0, p.output()[-2000:]
+    # -u: file to association only; at the file's end socat shuts the association down
+    got = receive_from_sender(lambda port: peer(
+        "socat", [program("socat"), "-d", "-d", "-u", f"OPEN:{src},rdonly", f"SCTP4-CONNECT:127.0.0.1:{port}"]))
     # a regular file gives full reads: one message per block, the rest last
     assert [len(m.data) for m in got] == [BLOCK, BLOCK, BLOCK, 100]
     assert all((m.stream, m.ppid, m.eor) == (0, 0, True) for m in got)
