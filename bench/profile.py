@@ -13,7 +13,8 @@ with a small and a large message count.  Send rows: each sender runs under
 callgrind the same way, the C ``sctp_recvmsg`` receiver counting what
 arrives.  The difference of the two instruction totals divided by the
 difference of the counts is the per-message cost with start-up cancelled
-out.  Kernel work is invisible to valgrind (identical system calls cost the
+out (every Python process runs with PYTHONHASHSEED=0, so that its start-up
+is the same in both runs).  Kernel work is invisible to valgrind (identical system calls cost the
 same for everyone).  The top functions per message of each row are printed
 (``callgrind_annotate``) to show where the time goes; ``--out`` writes the
 table, its ratios to the stdlib row of the same direction and the targets
@@ -256,6 +257,10 @@ def main():
     ap.add_argument("--commit", default=None, help="the commit measured (default: git rev-parse, if it can)")
     ap.add_argument("--out", default=None, help="also write the summary (Markdown) here, and its data as .json")
     a = ap.parse_args()
+    # One hash seed for every measured process: with a random one, the probe lengths of the
+    # start-up's dict lookups differ between the small and the large run and their difference
+    # (hundreds of instructions per message at these counts) would not cancel out.
+    os.environ["PYTHONHASHSEED"] = "0"
     if not shutil.which("valgrind"):
         raise SystemExit("profile: valgrind is not installed (apt-get install valgrind)")
     if a.large <= a.small:

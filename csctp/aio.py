@@ -60,8 +60,18 @@ class _FdWaiter:
         self.registered = [False, False]
 
     def _fire(self, write: int) -> None:
-        self._unregister(write)
+        # The callback stays registered while coroutines keep waiting: a receive loop
+        # (request/response, a stream of messages) then costs no epoll_ctl per message.
+        # Readiness that nobody waits for unregisters it, so an unread socket does not
+        # spin the loop.
         futs = self.waiters[write]
+        if not futs:
+            self._unregister(write)
+            return
+        self._wake(futs)
+
+    @staticmethod
+    def _wake(futs: List["asyncio.Future[None]"]) -> None:
         for f in futs:
             if not f.done():
                 f.set_result(None)
@@ -84,15 +94,25 @@ class _FdWaiter:
             self.registered[write] = True
         try:
             await fut
-        finally:
+        except BaseException:
+            # cancelled or failed: a callback nobody waits for does not outlive its last waiter
             if fut in futs:
                 futs.remove(fut)
             if not futs:
                 self._unregister(write)
+            raise
 
     def wake_readers(self) -> None:
         """Let every coroutine waiting to read re-check its queue (data or events arrived for it)."""
-        self._fire(0)
+        self._wake(self.waiters[0])
+
+    def forget(self) -> None:
+        """The owner is gone without close(): stop watching before its descriptor is closed and reused."""
+        if self.registered[0] or self.registered[1]:
+            try:
+                self.close()
+            except Exception:       # noqa: BLE001 - a finalizer; the loop may be closed or in another thread
+                pass
 
     def close(self) -> None:
         """Remove the callbacks and fail the waiters: the descriptor is about to be closed."""
@@ -136,6 +156,11 @@ class _AsyncReceiver(Generic[_S]):
         sync.settimeout(0)
         self._io = _FdWaiter(_loop(loop), sync.fileno())
 
+    def __del__(self) -> None:
+        io = self.__dict__.get("_io")
+        if io is not None:
+            io.forget()
+
     async def _step(self) -> Optional[Message]:
         """One engine step, or one wait for readiness (then None: the caller re-checks the queue)."""
         eng = self._sync
@@ -167,6 +192,7 @@ class _AsyncReceiver(Generic[_S]):
                 got = eng._recv_step()
             except BlockingIOError:
                 got = None
+                await self._io.wait(0)      # nothing queued: wait before the loop's step tries again
             if got is not None:
                 return got
         for _ in range(_FOREVER):
@@ -723,6 +749,11 @@ class Listener:
         self._sync = listener
         listener.settimeout(0)
         self._io = _FdWaiter(_loop(loop), listener.fileno())
+
+    def __del__(self) -> None:
+        io = self.__dict__.get("_io")
+        if io is not None:
+            io.forget()
 
     @property
     def sync(self) -> _assoc.Listener:

@@ -1,6 +1,7 @@
 """csctp.aio on the real kernel: echo server with 200 associations, one-to-many gateway, cancellation."""
 
 import asyncio
+import gc
 import os
 import socket
 
@@ -157,6 +158,48 @@ def test_cancelling_recv_leaves_no_callback_and_loses_nothing():
 
     run(main())
     assert fds() == before
+
+
+@pytest.mark.parametrize("kind", LOOPS)
+def test_the_loop_keeps_watching_between_receives_and_forgets_an_association_dropped_unclosed(kind):
+    """A receive loop keeps its reader callback (no epoll_ctl per message); an association garbage-collected
+    without close() removes it first, so the next descriptor given the same number can be watched."""
+    async def main():
+        loop = asyncio.get_running_loop()
+        server = await csctp.aio.start_server(echo, "127.0.0.1:0")
+        a = await csctp.aio.connect(f"127.0.0.1:{server.address[1]}", timeout=30)
+        for i in range(20):
+            await a.send(b"ping %d" % i, stream=i % 4)
+            m = await a.recv()
+            assert (m.data, m.stream) == (b"ping %d" % i, i % 4)
+        fd = a.fileno()
+        if selector_map(loop) is not None:
+            assert fd in selector_map(loop)            # still watched between receives
+        del a, m
+        gc.collect()
+        if selector_map(loop) is not None:
+            assert fd not in selector_map(loop)
+        pipes = []
+        try:
+            for _ in range(64):                        # the lowest free number comes first: bounded anyway
+                pipes.append(os.pipe())
+                if pipes[-1][0] == fd:
+                    break
+            r, w = pipes[-1]
+            assert r == fd, "the freed descriptor number was not reused"
+            got = loop.create_future()
+            loop.add_reader(r, lambda: got.done() or got.set_result(os.read(r, 10)))
+            os.write(w, b"!")
+            assert await asyncio.wait_for(got, 10) == b"!"
+            loop.remove_reader(r)
+        finally:
+            for p in pipes:
+                os.close(p[0])
+                os.close(p[1])
+        server.close()
+        await server.wait_closed()
+
+    run(main(), kind)
 
 
 def test_close_wakes_a_waiting_recv_with_an_error():

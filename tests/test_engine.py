@@ -225,3 +225,59 @@ def test_recv_into_results_kept_by_the_caller_stay_intact(assocs):
         seen.append((n, m.ppid, bytes(buf[:n])))
     assert seen == [(2, 10, b"l0"), (2, 11, b"l1"), (2, 12, b"l2")]
     assert [(n, m.ppid) for n, m in kept] == [(2, 0), (2, 1), (2, 2)]
+
+
+@pytest.mark.parametrize("call", ["recv", "recv_into"])
+def test_a_peer_abort_wakes_a_blocked_call_and_ends_every_later_one(assocs, call):
+    cli, srv = assocs
+    srv.settimeout(None)
+    got = []
+
+    def reader():
+        try:
+            got.append(srv.recv() if call == "recv" else srv.recv_into(bytearray(64)))
+        except Exception as e:       # noqa: BLE001 - the assertion below names what is expected
+            got.append(e)
+
+    t = threading.Thread(target=reader)
+    t.start()
+    time.sleep(0.3)
+    cli.abort()
+    t.join(10)
+    assert not t.is_alive()
+    assert len(got) == 1 and isinstance(got[0], ConnectionResetError), got
+    # the end is remembered: no further system call, the same error, sends too
+    with pytest.raises(ConnectionResetError, match="recv"):
+        srv.recv()
+    with pytest.raises(ConnectionResetError, match="recv_into"):
+        srv.recv_into(bytearray(64))
+    with pytest.raises(OSError):
+        srv.send(b"after the abort")
+
+
+def test_an_abort_between_the_pieces_of_a_message_never_passes_for_its_end(assocs):
+    """The first piece came, the peer aborts: the rest is read if the kernel kept it, else the call fails."""
+    cli, srv = assocs
+    data = bytes(range(256)) * 256                  # 64 KiB
+    cli.send(data, stream=2, ppid=7)
+    buf = bytearray(4096)
+    n, m = srv.recv_into(buf)
+    assert (n, m.eor) == (4096, False)
+    got = bytes(buf[:n])
+    cli.abort()
+    time.sleep(0.3)
+    for _ in range(len(data) // 4096 + 2):
+        try:
+            n, m = srv.recv_into(buf)
+        except ConnectionResetError:
+            break
+        got += bytes(buf[:n])
+        assert data.startswith(got)
+        if m.eor:
+            assert got == data and (m.stream, m.ppid) == (2, 7)
+            break
+    else:
+        pytest.fail("neither the end of the message nor the end of the association")
+    assert data.startswith(got)
+    with pytest.raises(ConnectionResetError):
+        srv.recv()
