@@ -44,6 +44,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from types import FrameType
@@ -165,13 +166,26 @@ def run_vm(cmd: Sequence[str], rwdirs: Sequence[str] = ()) -> int:
         "ip link set lo up 2>/dev/null; "
         f"cd {shlex.quote(os.getcwd())} && exec env {exports} {shlex.join(cmd)}"
     )
+    # The command reaches the guest as a script file on the shared filesystem, not on the
+    # kernel command line: that line has a fixed size (2048 bytes on x86), and a longer
+    # command (a long argument list) was cut there and the guest never started it.
+    fd, script = tempfile.mkstemp(prefix="csctp-vm-", suffix=".sh")
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(inner + "\n")
+        return _run_vm_script(vng, kernel, kvm, rwdirs, script)
+    finally:
+        os.unlink(script)
+
+
+def _run_vm_script(vng: str, kernel: str, kvm: bool, rwdirs: Sequence[str], script: str) -> int:
     argv = [vng, "-r", kernel, "--memory", os.environ.get("CSCTP_VM_MEMORY", "2G"),
             "--cpus", os.environ.get("CSCTP_VM_CPUS", "2")]
     if not kvm:
         argv.append("--disable-kvm")
     for d in rwdirs:
         argv += ["--rwdir", os.path.abspath(d)]
-    argv += ["--exec", inner]
+    argv += ["--exec", f"exec sh {shlex.quote(script)}"]
     # vng runs its helpers (virtme-run, ...) from PATH: put its own directory first.
     host_env = dict(os.environ)
     host_env["PATH"] = os.path.dirname(vng) + os.pathsep + host_env.get("PATH", "")

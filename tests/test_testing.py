@@ -199,3 +199,18 @@ def test_sigterm_stops_vng_and_qemu():
         harness.kill()
         harness.communicate()
         kill_leftovers(marker)
+
+
+@pytest.mark.vmhost
+@pytest.mark.skipif(bool(os.environ.get("CSCTP_KERNEL_PATH")) or testing.vm_problem() is not None,
+                    reason="needs a host that boots the test VM (not the VM itself): "
+                           "run `pytest -m vmhost tests/test_testing.py` there")
+def test_a_command_longer_than_the_kernel_command_line_runs_whole():
+    # 600 arguments, ~6 KiB: past the guest kernel's 2048-byte command line
+    args = [f"argument-{i:04d}" for i in range(600)]
+    code = "import sys; print('got', len(sys.argv) - 1, sys.argv[-1])"
+    p = subprocess.run([sys.executable, "-m", "csctp.testing", "--", sys.executable, "-c", code, *args],
+                       capture_output=True, text=True, timeout=900,
+                       env=dict(os.environ, CSCTP_TEST_PATH="vm"))
+    assert p.returncode == 0, p.stderr[-2000:]
+    assert "got 600 argument-0599" in p.stdout
