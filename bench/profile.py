@@ -36,6 +36,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import run as R  # noqa: E402  (bench/run.py: Proc, paths)
 
 W = [sys.executable, R.WORKER]
+# batch receivers start after the sender has filled their queue: every call then takes a full
+# batch in both runs, and the cost of a call divides out per message (at 64 a call)
+PREFILL = "3"
 # receive rows: the receiver runs under callgrind, fed by the C sendmmsg sender
 RECEIVERS = {
     "c-sctp": [R.CBIN, "recv", "--api", "sctp"],
@@ -46,11 +49,11 @@ RECEIVERS = {
     "py3-sctp": W + ["recv", "py3-sctp"],
     "csctp-recv": W + ["recv", "csctp-recv"],
     "csctp-recv_into": W + ["recv", "csctp-recv_into"],
-    "csctp-batch": W + ["recv", "csctp-batch"],
+    "csctp-batch": W + ["recv", "csctp-batch", "--prefill", PREFILL],
     "front-recv": W + ["recv", "front-recv"],
     "front-recv_into": W + ["recv", "front-recv_into"],
-    "front-recv_batch": W + ["recv", "front-recv_batch"],
-    "front-recv_batch-call": W + ["recv", "front-recv_batch-call"],
+    "front-recv_batch": W + ["recv", "front-recv_batch", "--prefill", PREFILL],
+    "front-recv_batch-call": W + ["recv", "front-recv_batch-call", "--prefill", PREFILL],
     "endpoint-recv": W + ["recv", "endpoint-recv", "--style", "1tomany"],
     "aio-recv": W + ["recv", "aio-recv"],
     "aio-uvloop-recv": W + ["recv", "aio-uvloop-recv"],
@@ -222,6 +225,8 @@ def markdown(res, errors, meta):
     md = [f"Measured {meta['date']} at commit {meta['commit']}, kernel {meta['kernel']}, "
           f"{meta['size']} B messages, one-to-one unless noted, "
           f"--small {meta['small']} --large {meta['large']}.", ""]
+    for when, rows in meta.get("later", {}).items():
+        md[-1:-1] = [f"Measured again at commit {when}: {', '.join(rows)}."]
     for d, title in (("recv", "Receive"), ("send", "Send")):
         rows = res.get(d, {})
         if not rows and not errors.get(d):
@@ -256,6 +261,8 @@ def main():
     ap.add_argument("--keep", default=None, help="copy each row's two callgrind files into this directory")
     ap.add_argument("--commit", default=None, help="the commit measured (default: git rev-parse, if it can)")
     ap.add_argument("--out", default=None, help="also write the summary (Markdown) here, and its data as .json")
+    ap.add_argument("--merge", action="store_true",
+                    help="keep the rows already in --out's .json; the rows measured now replace theirs")
     a = ap.parse_args()
     # One hash seed for every measured process: with a random one, the probe lengths of the
     # start-up's dict lookups differ between the small and the large run and their difference
@@ -284,6 +291,16 @@ def main():
     meta = {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
             "commit": a.commit or commit(), "kernel": platform.release(), "size": a.size,
             "small": a.small, "large": a.large}
+    if a.merge and a.out and os.path.exists(os.path.splitext(a.out)[0] + ".json"):
+        with open(os.path.splitext(a.out)[0] + ".json") as f:
+            old = json.load(f)
+        res, errors = old["instructions_per_message"], old["errors"]
+        for d, label in todo:
+            errors.get(d, {}).pop(label, None)
+        later = dict(old["meta"].get("later", {}))
+        later[f"{meta['commit']} ({meta['date']}, --small {a.small} --large {a.large})"] = \
+            [f"{d}:{label}" for d, label in todo]
+        meta = dict(old["meta"], later=later)
     with tempfile.TemporaryDirectory() as tmp:
         for d, label in todo:
             try:
