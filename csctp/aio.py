@@ -60,7 +60,7 @@ class _FdWaiter:
         self.registered = [False, False]
 
     def _fire(self, write: int) -> None:
-        # The callback stays registered while coroutines keep waiting: a receive loop
+        # The reader stays registered while coroutines keep waiting: a receive loop
         # (request/response, a stream of messages) then costs no epoll_ctl per message.
         # Readiness that nobody waits for unregisters it, so an unread socket does not
         # spin the loop.
@@ -101,6 +101,8 @@ class _FdWaiter:
             if not futs:
                 self._unregister(write)
             raise
+        if write and not futs:
+            self._unregister(1)     # writable is a socket's usual state: watch it only while waiting
 
     def wake_readers(self) -> None:
         """Let every coroutine waiting to read re-check its queue (data or events arrived for it)."""
