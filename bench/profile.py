@@ -36,9 +36,6 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import run as R  # noqa: E402  (bench/run.py: Proc, paths)
 
 W = [sys.executable, R.WORKER]
-# batch receivers start after the sender has filled their queue: every call then takes a full
-# batch in both runs, and the cost of a call divides out per message (at 64 a call)
-PREFILL = "3"
 # receive rows: the receiver runs under callgrind, fed by the C sendmmsg sender
 RECEIVERS = {
     "c-sctp": [R.CBIN, "recv", "--api", "sctp"],
@@ -49,11 +46,11 @@ RECEIVERS = {
     "py3-sctp": W + ["recv", "py3-sctp"],
     "csctp-recv": W + ["recv", "csctp-recv"],
     "csctp-recv_into": W + ["recv", "csctp-recv_into"],
-    "csctp-batch": W + ["recv", "csctp-batch", "--prefill", PREFILL],
+    "csctp-batch": W + ["recv", "csctp-batch"],
     "front-recv": W + ["recv", "front-recv"],
     "front-recv_into": W + ["recv", "front-recv_into"],
-    "front-recv_batch": W + ["recv", "front-recv_batch", "--prefill", PREFILL],
-    "front-recv_batch-call": W + ["recv", "front-recv_batch-call", "--prefill", PREFILL],
+    "front-recv_batch": W + ["recv", "front-recv_batch"],
+    "front-recv_batch-call": W + ["recv", "front-recv_batch-call"],
     "endpoint-recv": W + ["recv", "endpoint-recv", "--style", "1tomany"],
     "aio-recv": W + ["recv", "aio-recv"],
     "aio-uvloop-recv": W + ["recv", "aio-uvloop-recv"],

@@ -398,14 +398,6 @@ RECV_LOOPS = {
 }
 
 
-def prefill(a):
-    """With --prefill S: wait S seconds before the first receive, so that the sender fills the
-    receive queue and every batch call finds a full batch waiting (bench/profile.py's batch rows:
-    otherwise how many calls a run makes depends on timing, and their cost does not cancel out)."""
-    if a.prefill:
-        time.sleep(a.prefill)
-
-
 def role_recv(a, echo):
     lst = make_listener(a.impl, a.style)
     one2many = a.style == "1tomany"
@@ -418,7 +410,6 @@ def role_recv(a, echo):
             raise SystemExit("worker: one-to-one receivers take one association (use --style 1tomany)")
     for s in socks:
         receiver_opts(a.impl, s)
-    prefill(a)
     s = socks[0]
     loop = RECV_LOOPS[a.impl]
     payload = bytes(a.size)
@@ -785,7 +776,6 @@ def role_front(a):
             emit({"port": lst.socket.getsockname()[1]})
             assoc = lst.accept()
             lst.close()
-        prefill(a)
         if a.role == "echo" and impl != "front-recv":
             raise SystemExit(f"worker: {impl} does not echo")
         for rep in range(a.reps):
@@ -1040,8 +1030,6 @@ def parser():
     ap.add_argument("--duration", type=float, default=1.0)
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--batch", type=int, default=64)
-    ap.add_argument("--prefill", type=float, default=0.0,
-                    help="receivers: seconds to wait before the first receive (full batches)")
     return ap
 
 
