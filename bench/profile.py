@@ -14,7 +14,8 @@ callgrind the same way, the C ``sctp_recvmsg`` receiver counting what
 arrives.  The difference of the two instruction totals divided by the
 difference of the counts is the per-message cost with start-up cancelled
 out (every Python process runs with PYTHONHASHSEED=0, so that its start-up
-is the same in both runs).  Kernel work is invisible to valgrind (identical system calls cost the
+is the same in both runs, and with one BLAS thread: numpy's idle worker
+threads spin, and callgrind would count their spinning).  Kernel work is invisible to valgrind (identical system calls cost the
 same for everyone).  The top functions per message of each row are printed
 (``callgrind_annotate``) to show where the time goes; ``--out`` writes the
 table, its ratios to the stdlib row of the same direction and the targets
@@ -265,6 +266,11 @@ def main():
     # start-up's dict lookups differ between the small and the large run and their difference
     # (hundreds of instructions per message at these counts) would not cancel out.
     os.environ["PYTHONHASHSEED"] = "0"
+    # numpy (loaded by the batch rows) starts OpenBLAS's worker threads, which spin for a while
+    # after start-up; callgrind counts every thread, so their spinning, which grows with the
+    # run's length, was counted as per-message cost (~700 a message).  csctp does no BLAS work.
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[var] = "1"
     if not shutil.which("valgrind"):
         raise SystemExit("profile: valgrind is not installed (apt-get install valgrind)")
     if a.large <= a.small:

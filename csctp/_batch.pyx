@@ -62,8 +62,9 @@ from libc.stdint cimport uint8_t, uint16_t, uint32_t, int32_t, uintptr_t
 from cpython.buffer cimport (PyObject_GetBuffer, PyBuffer_Release, PyObject_CheckBuffer,
                              PyBUF_SIMPLE, PyBUF_WRITABLE, PyBUF_FORMAT, PyBUF_ND,
                              PyBUF_STRIDES, PyBUF_C_CONTIGUOUS)
-from cpython.bytes cimport PyBytes_FromStringAndSize, PyBytes_AS_STRING
+from cpython.bytes cimport PyBytes_FromStringAndSize, PyBytes_AS_STRING, PyBytes_GET_SIZE, PyBytes_CheckExact
 from cpython.exc cimport PyErr_CheckSignals
+from cpython.list cimport PyList_GET_ITEM
 from cpython.long cimport PyLong_AsLongLongAndOverflow
 from cpython.mem cimport PyMem_Malloc, PyMem_Calloc, PyMem_Free
 from libc.stdlib cimport malloc, free
@@ -1004,7 +1005,8 @@ def send_batch(sock, buffers, streams=None, ppids=None, flags=None, assoc_ids=No
     cdef Py_buffer *views = NULL
     cdef Py_ssize_t nviews = 0
     cdef Py_ssize_t n, i, rowlen = 0
-    cdef object seq = None
+    cdef list seq = None
+    cdef object item
     cdef object a_streams, a_ppids, a_flags, a_assoc, a_ctx
     cdef const long long *p_streams = NULL
     cdef const long long *p_ppids = NULL
@@ -1076,16 +1078,22 @@ def send_batch(sock, buffers, streams=None, ppids=None, flags=None, assoc_ids=No
         if not have_whole:
             views = <Py_buffer *>(cbufs + n * cspace)
             for i in range(n):
-                try:
-                    PyObject_GetBuffer(seq[i], &views[i], PyBUF_SIMPLE)
-                except (BufferError, TypeError) as e:
-                    raise TypeError(f"send_batch: buffers[{i}] must be a C-contiguous bytes-like object, "
-                                    f"got {type(seq[i]).__name__} ({e})") from None
-                nviews += 1
-                if views[i].len == 0:
+                item = <object>PyList_GET_ITEM(seq, i)
+                if PyBytes_CheckExact(item):
+                    # immutable and kept alive by seq until the call returns: no buffer to take
+                    iovs[i].iov_base = PyBytes_AS_STRING(item)
+                    iovs[i].iov_len = <size_t>PyBytes_GET_SIZE(item)
+                else:
+                    try:
+                        PyObject_GetBuffer(item, &views[nviews], PyBUF_SIMPLE)
+                    except (BufferError, TypeError) as e:
+                        raise TypeError(f"send_batch: buffers[{i}] must be a C-contiguous bytes-like object, "
+                                        f"got {type(item).__name__} ({e})") from None
+                    iovs[i].iov_base = views[nviews].buf
+                    iovs[i].iov_len = <size_t>views[nviews].len
+                    nviews += 1
+                if iovs[i].iov_len == 0:
                     raise ValueError(f"send_batch: buffers[{i}] is empty (SCTP carries no empty user messages)")
-                iovs[i].iov_base = views[i].buf
-                iovs[i].iov_len = views[i].len
         else:
             for i in range(n):
                 iovs[i].iov_base = <char *>whole.buf + i * rowlen
