@@ -15,11 +15,12 @@ arrives.  The difference of the two instruction totals divided by the
 difference of the counts is the per-message cost with start-up cancelled
 out (every Python process runs with PYTHONHASHSEED=0, so that its start-up
 is the same in both runs, and with one BLAS thread: numpy's idle worker
-threads spin, and callgrind would count their spinning).  Kernel work is invisible to valgrind (identical system calls cost the
-same for everyone).  The top functions per message of each row are printed
-(``callgrind_annotate``) to show where the time goes; ``--out`` writes the
-table, its ratios to the stdlib row of the same direction and the targets
-(met/missed) as Markdown, and the figures as JSON beside it (``make bench-cost``).
+threads spin, and callgrind would count their spinning).  Kernel work is
+invisible to valgrind (identical system calls cost the same for everyone).
+The top functions per message of each row are printed (``callgrind_annotate``)
+to show where the time goes; ``--out`` writes the table, its ratios to the
+stdlib row of the same direction and the targets (met/missed) as Markdown,
+and the figures as JSON beside it (``make bench-cost``).
 """
 
 import argparse
