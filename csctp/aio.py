@@ -407,13 +407,17 @@ class Association(_AsyncReceiver[_assoc.Association], _AsyncQueries):
                    ttl: Optional[int] = None, context: int = 0) -> int:
         """Send one message; suspends while the send buffer is full (nothing is dropped)."""
         try:
-            # the common case, a send buffer with room, without the retry loop's closure and coroutine
-            n: int = self._sync.send(data, stream=stream, ppid=ppid, unordered=unordered, ttl=ttl, context=context)
+            # the common case, a send buffer with room: one positional call, no closure (its cells
+            # would be made on every call) and no second coroutine
+            n: int = self._sync._send_args(data, stream, ppid, unordered, ttl, context)
             return n
         except BlockingIOError:
             pass
-        return await self._retry_send(lambda: self._sync.send(
-            data, stream=stream, ppid=ppid, unordered=unordered, ttl=ttl, context=context))
+        return await self._send_when_room(data, stream, ppid, unordered, ttl, context)
+
+    async def _send_when_room(self, data: Buffer, stream: int, ppid: int, unordered: bool, ttl: Optional[int],
+                              context: int) -> int:
+        return await self._retry_send(lambda: self._sync._send_args(data, stream, ppid, unordered, ttl, context))
 
     async def sendv(self, buffers: Sequence[Buffer], *, stream: int = 0, ppid: int = 0,
                     unordered: bool = False, context: int = 0) -> int:
