@@ -98,7 +98,7 @@ DESCR = {
     ("send", "csctp-send"): "csctp Socket.send",
     ("send", "csctp-send_batch"): "csctp send_batch, 64 numpy rows/call",
     ("send", "front-send"): "csctp.connect() -> Association.send",
-    ("send", "front-send_batch"): "Association.send_batch, 64 bytes/call",
+    ("send", "front-send_batch"): "Association.send_batch, 64 messages a call",
     ("send", "aio-send"): "csctp.aio Association.send, asyncio",
     ("send", "aio-uvloop-send"): "csctp.aio Association.send, uvloop",
 }
