@@ -188,24 +188,29 @@ def test_send_converts_and_rejects_bad_arguments_naming_the_call(assocs):
     assert m.unordered and m.data == b"u"
 
 
+def outcome_of_a_blocked_call(call, wake):
+    """Run *call* in a thread, let it block, run *wake* here: what the call returned or raised."""
+    got = []
+
+    def caller():
+        try:
+            got.append(call())
+        except Exception as e:       # noqa: BLE001 - the caller's assertion names what is expected
+            got.append(e)
+
+    t = threading.Thread(target=caller)
+    t.start()
+    time.sleep(0.3)
+    wake()
+    t.join(10)
+    assert not t.is_alive() and len(got) == 1
+    return got[0]
+
+
 def test_close_from_another_thread_wakes_a_blocked_recv(assocs):
     cli, srv = assocs
     srv.settimeout(None)
-    errors = []
-
-    def reader():
-        try:
-            srv.recv()
-        except Exception as e:       # noqa: BLE001 - the assertion below names what is expected
-            errors.append(e)
-
-    t = threading.Thread(target=reader)
-    t.start()
-    time.sleep(0.2)
-    srv.close()
-    t.join(10)
-    assert not t.is_alive()
-    assert errors and isinstance(errors[0], OSError)
+    assert isinstance(outcome_of_a_blocked_call(srv.recv, srv.close), OSError)
 
 
 def test_recv_into_results_kept_by_the_caller_stay_intact(assocs):
@@ -231,21 +236,9 @@ def test_recv_into_results_kept_by_the_caller_stay_intact(assocs):
 def test_a_peer_abort_wakes_a_blocked_call_and_ends_every_later_one(assocs, call):
     cli, srv = assocs
     srv.settimeout(None)
-    got = []
-
-    def reader():
-        try:
-            got.append(srv.recv() if call == "recv" else srv.recv_into(bytearray(64)))
-        except Exception as e:       # noqa: BLE001 - the assertion below names what is expected
-            got.append(e)
-
-    t = threading.Thread(target=reader)
-    t.start()
-    time.sleep(0.3)
-    cli.abort()
-    t.join(10)
-    assert not t.is_alive()
-    assert len(got) == 1 and isinstance(got[0], ConnectionResetError), got
+    got = outcome_of_a_blocked_call(srv.recv if call == "recv" else lambda: srv.recv_into(bytearray(64)),
+                                    cli.abort)
+    assert isinstance(got, ConnectionResetError), got
     # the end is remembered: no further system call, the same error, sends too
     with pytest.raises(ConnectionResetError, match="recv"):
         srv.recv()
