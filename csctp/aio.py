@@ -139,7 +139,18 @@ _S = TypeVar("_S", bound=_assoc._Receiver)
 _A = TypeVar("_A", bound="_AsyncReceiver[Any]")
 
 
-class _AsyncReceiver(Generic[_S]):
+class _Watched:
+    """An owner of an :class:`_FdWaiter`: dropped without close(), it stops the loop watching its descriptor."""
+
+    _io: _FdWaiter
+
+    def __del__(self) -> None:
+        io = self.__dict__.get("_io")
+        if io is not None:
+            io.forget()
+
+
+class _AsyncReceiver(_Watched, Generic[_S]):
     """What aio.Association and aio.Endpoint share: recv, items, events, batches, close.
 
     A view onto the wrapped object's receive engine (see
@@ -151,17 +162,11 @@ class _AsyncReceiver(Generic[_S]):
     """
 
     _sync: _S
-    _io: _FdWaiter
 
     def _init(self, sync: _S, loop: Optional[asyncio.AbstractEventLoop]) -> None:
         self._sync = sync
         sync.settimeout(0)
         self._io = _FdWaiter(_loop(loop), sync.fileno())
-
-    def __del__(self) -> None:
-        io = self.__dict__.get("_io")
-        if io is not None:
-            io.forget()
 
     async def _step(self) -> Optional[Message]:
         """One engine step, or one wait for readiness (then None: the caller re-checks the queue)."""
@@ -745,7 +750,7 @@ class EndpointAssociation(_AsyncQueries):
         return f"<csctp.aio.EndpointAssociation assoc_id={self.assoc_id} on {self.endpoint!r}>"
 
 
-class Listener:
+class Listener(_Watched):
     """A listening one-to-one socket for asyncio: ``await accept()`` returns an :class:`Association`.
 
     What :func:`listen` returns; wraps a :class:`csctp.Listener` (made non-blocking).
@@ -755,11 +760,6 @@ class Listener:
         self._sync = listener
         listener.settimeout(0)
         self._io = _FdWaiter(_loop(loop), listener.fileno())
-
-    def __del__(self) -> None:
-        io = self.__dict__.get("_io")
-        if io is not None:
-            io.forget()
 
     @property
     def sync(self) -> _assoc.Listener:
