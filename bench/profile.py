@@ -193,6 +193,8 @@ def one(direction, label, n, outdir, size):
         recv.p.wait(timeout=600)
     finally:
         recv.stop()
+    if direction == "recv" and r.get("calls"):
+        print(f"profile: {label} at {n}: {r['msgs'] / r['calls']:.1f} messages per receive call", flush=True)
     extra = r["msgs"] - s["msgs"]
     if extra != 0 and not (label in LOOSE_COUNT and 0 < extra <= 4):
         raise RuntimeError(f"{label}: sent {s['msgs']}, received {r['msgs']}")

@@ -652,21 +652,25 @@ def front_recv_loop(impl, a, expect):
                     nbytes += n
     elif impl == "front-recv_batch-call":
         # the call alone: no Python loop over the messages.  A 1-byte message is
-        # a marker (a notification is never that short) and the markers come
-        # last, so only each batch's last message is looked at; msgs counts the
-        # rest, including a notification or two queued before the first data,
+        # a marker (a notification is never that short) and the markers (one per
+        # stream) come last, so only each batch's tail is looked at; msgs counts
+        # the rest, including a notification or two queued before the first data,
         # which cancel out of a difference of two runs.
         rb = a.recv_batch
-        total = 0
+        total = calls = 0
         while markers < expect:
             b = rb(64)
             if not t_first:
                 t_first = now()
+            calls += 1
             k = len(b)
             total += k
-            if k and len(b[k - 1]) == 1:     # its length, without exporting a view
+            length = b.length
+            while k and length(k - 1) == 1:
                 markers += 1
+                k -= 1
         msgs = total - markers
+        CALLS[0] = calls
     else:
         raise SystemExit(f"worker: no receive loop for {impl}")
     return msgs, nbytes, t_first
@@ -688,12 +692,19 @@ async def aio_recv_loop(a, expect):
     return msgs, nbytes, t_first
 
 
+CALLS = [0]     # receive calls of the last repetition, for the loops that count them
+
+
 def _recv_report(rep, loop_result, u0, s0):
     msgs, nbytes, t_first = loop_result
     t_last = now()
     u1, s1 = cpu()
-    emit({"rep": rep, "msgs": msgs, "bytes": nbytes, "t_first": t_first, "t_last": t_last,
-          "cpu_user": u1 - u0, "cpu_sys": s1 - s0})
+    out = {"rep": rep, "msgs": msgs, "bytes": nbytes, "t_first": t_first, "t_last": t_last,
+           "cpu_user": u1 - u0, "cpu_sys": s1 - s0}
+    if CALLS[0]:
+        out["calls"] = CALLS[0]
+        CALLS[0] = 0
+    emit(out)
 
 
 def front_sender(impl, a, payload, streams, batch):

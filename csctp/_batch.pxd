@@ -4,6 +4,7 @@
 from libc.stdint cimport uint8_t, uint16_t, uint32_t, int32_t
 from csctp.includes.socket cimport mmsghdr, iovec, sockaddr_storage
 from csctp._core cimport Socket, Reassembler
+from csctp._message cimport rcv_meta
 
 cdef struct mmsg_call:
     mmsghdr *hdrs
@@ -13,6 +14,13 @@ cdef struct mmsg_call:
     sockaddr_storage *names         # NULL: no sender addresses wanted
     char *cbufs
     size_t cspace
+
+# What the pool keeps of one received message: the parser writes .rcv in place, and the
+# metadata arrays are strided views over these fields (one store per field, no copy).
+cdef struct slot_meta:
+    rcv_meta rcv
+    uint32_t length                 # msg_len of the recvmmsg entry
+    int32_t msg_flags               # MSG_EOR, MSG_NOTIFICATION, ...
 
 cdef class Batch
 
@@ -35,23 +43,9 @@ cdef class BatchPool:
     cdef bint _busy                      # a recv is in its system call (GIL released)
     cdef unsigned int _dirty             # headers [0, _dirty) need re-arming before the next recvmmsg
     cdef int _armed_names                # want_addresses the headers are armed for (-1: none yet)
-    # per-message metadata, preallocated numpy arrays and their data pointers
+    # per-message metadata: one slot_meta per slot, and numpy views over its fields
     cdef readonly dict _arrays
-    cdef uint32_t *_lengths
-    cdef uint16_t *_streams
-    cdef uint32_t *_ppids
-    cdef int32_t *_assoc_ids
-    cdef int32_t *_msg_flags
-    cdef uint16_t *_rcv_flags
-    cdef uint16_t *_ssns
-    cdef uint32_t *_tsns
-    cdef uint32_t *_cumtsns
-    cdef uint32_t *_contexts
-    cdef uint8_t *_info
-    cdef uint32_t *_nxt_lengths
-    cdef uint16_t *_nxt_streams
-    cdef uint32_t *_nxt_ppids
-    cdef uint16_t *_nxt_flags
+    cdef slot_meta *_meta
 
     cdef int _recvmmsg(self, Socket s, unsigned int n, int rflags, bint want_addresses) except -1
     cdef void _arm(self, unsigned int upto, bint want_addresses) noexcept

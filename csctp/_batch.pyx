@@ -87,13 +87,29 @@ cdef enum:
 cdef Py_ssize_t _ONE = 1
 cdef char *_FMT_B = b"B"
 
-# each metadata array: name, buffer format (native byte order), item size; in allocation order
+# each metadata array: name, buffer format (native byte order), item size; a strided view
+# over that field of every slot's slot_meta (offsets from _meta_offsets)
 _ARRAY_SPECS = (
     ("lengths", b"I", 4), ("streams", b"H", 2), ("ppids", b"I", 4), ("assoc_ids", b"i", 4),
     ("msg_flags", b"i", 4), ("rcv_flags", b"H", 2), ("ssns", b"H", 2), ("tsns", b"I", 4),
     ("cumtsns", b"I", 4), ("contexts", b"I", 4), ("info", b"B", 1), ("nxt_lengths", b"I", 4),
     ("nxt_streams", b"H", 2), ("nxt_ppids", b"I", 4), ("nxt_flags", b"H", 2),
 )
+
+
+cdef dict _meta_offsets():
+    """Byte offset of each array's field in a slot_meta (same order as _ARRAY_SPECS)."""
+    cdef slot_meta x
+    cdef char *b = <char *>&x
+    return {
+        "lengths": <char *>&x.length - b, "streams": <char *>&x.rcv.stream - b, "ppids": <char *>&x.rcv.ppid - b,
+        "assoc_ids": <char *>&x.rcv.assoc_id - b, "msg_flags": <char *>&x.msg_flags - b,
+        "rcv_flags": <char *>&x.rcv.flags - b, "ssns": <char *>&x.rcv.ssn - b, "tsns": <char *>&x.rcv.tsn - b,
+        "cumtsns": <char *>&x.rcv.cumtsn - b, "contexts": <char *>&x.rcv.context - b,
+        "info": <char *>&x.rcv.info - b, "nxt_lengths": <char *>&x.rcv.nxt_length - b,
+        "nxt_streams": <char *>&x.rcv.nxt_stream - b, "nxt_ppids": <char *>&x.rcv.nxt_ppid - b,
+        "nxt_flags": <char *>&x.rcv.nxt_flags - b,
+    }
 
 
 cdef class _Memory:
@@ -131,9 +147,11 @@ cdef class _Region:
     def __getbuffer__(self, Py_buffer *b, int flags):
         if (flags & PyBUF_WRITABLE) and not self.writable:
             raise BufferError("batch metadata is read-only (it lives in the receive pool)")
+        if self.ndim == 1 and self.strides[0] != self.itemsize and (flags & PyBUF_STRIDES) != PyBUF_STRIDES:
+            raise BufferError("batch metadata in the pool is strided (one record per slot): ask for strides")
         b.buf = self.ptr
         b.obj = self
-        b.len = self.shape[0] * self.strides[0]
+        b.len = self.shape[0] * (self.shape[1] if self.ndim == 2 else 1) * self.itemsize
         b.readonly = 0 if self.writable else 1
         b.itemsize = self.itemsize
         b.format = <char *>self.fmt if (flags & PyBUF_FORMAT) else NULL
@@ -145,8 +163,9 @@ cdef class _Region:
 
 
 cdef object _region_array(BatchPool pool, char *ptr, Py_ssize_t n, Py_ssize_t itemsize, bytes fmt,
-                          Py_ssize_t rowlen=0, bint writable=False):
-    """A numpy array over pool memory: 1-D of *n* items, or 2-D (*n*, *rowlen*) bytes."""
+                          Py_ssize_t rowlen=0, bint writable=False, Py_ssize_t stride=0):
+    """A numpy array over pool memory: 1-D of *n* items *stride* bytes apart (0: packed), or
+    2-D (*n*, *rowlen*) bytes."""
     cdef _Region r = _Region.__new__(_Region)
     r.mem = <_Memory>pool._mem
     r.ptr = ptr
@@ -162,34 +181,41 @@ cdef object _region_array(BatchPool pool, char *ptr, Py_ssize_t n, Py_ssize_t it
     else:
         r.ndim = 1
         r.shape[0] = n
-        r.strides[0] = itemsize
+        r.strides[0] = stride if stride else itemsize
     return np.asarray(r)
 
 
 cdef void _arm_hdrs(mmsg_call *c, unsigned int upto) noexcept nogil:
+    """Point headers [0, upto) at their slot, control buffer and (if wanted) address space."""
     cdef unsigned int i
     cdef msghdr *m
     for i in range(upto):
         m = &c.hdrs[i].msg_hdr
-        if c.names != NULL:
-            m.msg_name = &c.names[i]
-            m.msg_namelen = sizeof(sockaddr_storage)
-        else:
-            m.msg_name = NULL
-            m.msg_namelen = 0
+        m.msg_name = &c.names[i] if c.names != NULL else NULL
         m.msg_iov = &c.iovs[i]
         m.msg_iovlen = 1
         m.msg_control = c.cbufs + i * c.cspace
-        m.msg_controllen = c.cspace
         m.msg_flags = 0
         c.hdrs[i].msg_len = 0
+    _rearm_hdrs(c, upto)
+
+
+cdef inline void _rearm_hdrs(mmsg_call *c, unsigned int upto) noexcept nogil:
+    """Reset what a receive into headers [0, upto) rewrote: the kernel writes back the lengths
+    of the address and control data (and msg_flags, msg_len, which are outputs only), never
+    the pointers."""
+    cdef unsigned int i
+    cdef socklen_t namelen = sizeof(sockaddr_storage) if c.names != NULL else 0
+    for i in range(upto):
+        c.hdrs[i].msg_hdr.msg_namelen = namelen
+        c.hdrs[i].msg_hdr.msg_controllen = c.cspace
 
 
 cdef Py_ssize_t _recvmmsg_impl(int fd, void *arg) noexcept nogil:
     cdef mmsg_call *c = <mmsg_call *>arg
     cdef int r = recvmmsg(fd, c.hdrs, c.n, c.flags, NULL)
     if r < 0:
-        _arm_hdrs(c, c.n)               # a failed call may have touched the first header (no libc call: errno stays)
+        _rearm_hdrs(c, c.n)             # a failed call may have touched the first header (no libc call: errno stays)
     return r
 
 
@@ -199,25 +225,12 @@ cdef Py_ssize_t _sendmmsg_impl(int fd, void *arg) noexcept nogil:
 
 
 cdef inline void _parse_one(BatchPool pool, Py_ssize_t i) noexcept:
-    """Message *i*'s control messages into the metadata arrays (the one parser, csctp._message)."""
+    """Message *i*'s control messages into its slot_meta (the one parser, csctp._message)."""
     cdef msghdr *m = &pool._hdrs[i].msg_hdr
-    cdef rcv_meta meta
-    parse_rcv_cmsgs(m, &meta)
-    pool._lengths[i] = pool._hdrs[i].msg_len
-    pool._msg_flags[i] = m.msg_flags
-    pool._streams[i] = meta.stream
-    pool._ssns[i] = meta.ssn
-    pool._rcv_flags[i] = meta.flags
-    pool._ppids[i] = meta.ppid
-    pool._tsns[i] = meta.tsn
-    pool._cumtsns[i] = meta.cumtsn
-    pool._contexts[i] = meta.context
-    pool._assoc_ids[i] = meta.assoc_id
-    pool._nxt_lengths[i] = meta.nxt_length
-    pool._nxt_streams[i] = meta.nxt_stream
-    pool._nxt_ppids[i] = meta.nxt_ppid
-    pool._nxt_flags[i] = meta.nxt_flags
-    pool._info[i] = meta.info
+    cdef slot_meta *sm = &pool._meta[i]
+    parse_rcv_cmsgs(m, &sm.rcv)
+    sm.length = pool._hdrs[i].msg_len
+    sm.msg_flags = m.msg_flags
 
 
 _FUZZ_POOL = None
@@ -272,10 +285,9 @@ cdef class BatchPool:
     """
 
     def __cinit__(self, max_messages=64, slot_size=4096):
-        cdef Py_ssize_t i, k, cap
+        cdef Py_ssize_t i
         cdef size_t hdr_bytes
         cdef _Memory mem
-        cdef char *ptrs[15]
         self._hdrs = NULL
         cdef long long nmax = as_int(max_messages, "BatchPool: max_messages", 1, 1024)   # the kernel's UIO_MAXIOV
         cdef long long slot = as_int(slot_size, "BatchPool: slot_size", 1, MAX_POOL_BYTES)
@@ -288,33 +300,18 @@ cdef class BatchPool:
         # numpy refuses to resize those, and each keeps the memory alive for as long as it lives.
         mem = _Memory.__new__(_Memory)
         self._mem = mem
-        cap = (nmax * 4 + 7) & ~7
         mem.block = <char *>PyMem_Calloc(<size_t>(nmax * slot), 1)
-        mem.meta = <char *>PyMem_Calloc(<size_t>(cap * len(_ARRAY_SPECS)), 1)
+        mem.meta = <char *>PyMem_Calloc(<size_t>nmax, sizeof(slot_meta))
         if mem.block == NULL or mem.meta == NULL:
             raise MemoryError()
         self._block = mem.block
         self.buffer = _region_array(self, self._block, nmax, 1, b"B", self.slot_size, True)
+        self._meta = <slot_meta *>mem.meta
         self._arrays = {}
-        for k in range(len(_ARRAY_SPECS)):
-            name, fmt, size = _ARRAY_SPECS[k]
-            ptrs[k] = mem.meta + k * cap
-            self._arrays[name] = _region_array(self, ptrs[k], nmax, size, fmt)
-        self._lengths = <uint32_t *>ptrs[0]
-        self._streams = <uint16_t *>ptrs[1]
-        self._ppids = <uint32_t *>ptrs[2]
-        self._assoc_ids = <int32_t *>ptrs[3]
-        self._msg_flags = <int32_t *>ptrs[4]
-        self._rcv_flags = <uint16_t *>ptrs[5]
-        self._ssns = <uint16_t *>ptrs[6]
-        self._tsns = <uint32_t *>ptrs[7]
-        self._cumtsns = <uint32_t *>ptrs[8]
-        self._contexts = <uint32_t *>ptrs[9]
-        self._info = <uint8_t *>ptrs[10]
-        self._nxt_lengths = <uint32_t *>ptrs[11]
-        self._nxt_streams = <uint16_t *>ptrs[12]
-        self._nxt_ppids = <uint32_t *>ptrs[13]
-        self._nxt_flags = <uint16_t *>ptrs[14]
+        offsets = _meta_offsets()
+        for name, fmt, size in _ARRAY_SPECS:
+            self._arrays[name] = _region_array(self, mem.meta + <Py_ssize_t>offsets[name], nmax, size, fmt,
+                                               0, False, sizeof(slot_meta))
         # one allocation for the C-side arrays; every piece a multiple of 8 bytes
         self._cspace = (CSCTP_RECV_CMSG_SPACE + 15) & ~(<size_t>15)
         hdr_bytes = nmax * (sizeof(mmsghdr) + sizeof(iovec) + self._cspace + sizeof(sockaddr_storage))
@@ -405,7 +402,7 @@ cdef class BatchPool:
                 b.eof = True
                 break
             _parse_one(self, k)
-            if self._msg_flags[k] & MSG_NOTIFICATION:
+            if self._meta[k].msg_flags & MSG_NOTIFICATION:
                 b.has_notifications = True
             k += 1
         b.n = k
@@ -415,11 +412,11 @@ cdef class BatchPool:
             if k == 0:
                 raise OSError(EBADF, "recvmmsg: the socket was closed while the call was in progress")
         if k:
-            self._open_piece = not (self._msg_flags[k - 1] & MSG_EOR)
+            self._open_piece = not (self._meta[k - 1].msg_flags & MSG_EOR)
         return b
 
     cdef void _arm(self, unsigned int upto, bint want_addresses) noexcept:
-        """(Re)set headers [0, upto): the kernel rewrites the lengths and flags of those it fills."""
+        """Set headers [0, upto) up from scratch (pointers and lengths)."""
         cdef mmsg_call c
         self._call_of(&c, upto, 0, want_addresses)
         _arm_hdrs(&c, upto)
@@ -442,10 +439,10 @@ cdef class BatchPool:
         if self._armed_names != <int>want_addresses:
             self._arm(self.max_messages, want_addresses)
             self._armed_names = want_addresses
-        elif self._dirty:
-            self._arm(self._dirty, want_addresses)
-        self._dirty = 0
         self._call_of(&c, n, rflags, want_addresses)
+        if self._dirty:
+            _rearm_hdrs(&c, self._dirty)
+        self._dirty = 0
         try:
             r = <int>s.call(POLLIN, _recvmmsg_impl, &c, "recvmmsg")
         except BaseException:
@@ -491,9 +488,9 @@ cdef class BatchPool:
         else:
             j = k
             while j < batch.n:
-                total += self._lengths[j]
-                parts.append(PyBytes_FromStringAndSize(self._block + j * self.slot_size, self._lengths[j]))
-                if self._msg_flags[j] & MSG_EOR:
+                total += self._meta[j].length
+                parts.append(PyBytes_FromStringAndSize(self._block + j * self.slot_size, self._meta[j].length))
+                if self._meta[j].msg_flags & MSG_EOR:
                     if total > limit:
                         raise ValueError(f"BatchPool.complete: message of {total} bytes exceeds max_size={max_size}")
                     return b"".join(parts)
@@ -532,10 +529,10 @@ cdef class BatchPool:
         cdef Py_ssize_t j
         for j in range(k, batch.n):
             m = message_new()
-            m.data = PyBytes_FromStringAndSize(self._block + j * self.slot_size, self._lengths[j])
-            m.stream = self._streams[j]
-            m.assoc_id = self._assoc_ids[j]
-            m.msg_flags = self._msg_flags[j]
+            m.data = PyBytes_FromStringAndSize(self._block + j * self.slot_size, self._meta[j].length)
+            m.stream = self._meta[j].rcv.stream
+            m.assoc_id = self._meta[j].rcv.assoc_id
+            m.msg_flags = self._meta[j].msg_flags
             whole = r.feed(m)
             if whole is not None:
                 return whole
@@ -620,23 +617,23 @@ cdef class Batch:
     # one field of one message, from the pool's C arrays: no numpy, no object per message
     def length(self, Py_ssize_t i):
         """Length in bytes of message *i* (of this piece, for a message larger than a slot)."""
-        return self.pool._lengths[self._at(i, "Batch.length")]
+        return self.pool._meta[self._at(i, "Batch.length")].length
 
     def stream(self, Py_ssize_t i):
         """Stream of message *i*."""
-        return self.pool._streams[self._at(i, "Batch.stream")]
+        return self.pool._meta[self._at(i, "Batch.stream")].rcv.stream
 
     def ppid(self, Py_ssize_t i):
         """Payload protocol identifier of message *i* (host order)."""
-        return self.pool._ppids[self._at(i, "Batch.ppid")]
+        return self.pool._meta[self._at(i, "Batch.ppid")].rcv.ppid
 
     def assoc_id(self, Py_ssize_t i):
         """Association id of message *i*."""
-        return self.pool._assoc_ids[self._at(i, "Batch.assoc_id")]
+        return self.pool._meta[self._at(i, "Batch.assoc_id")].rcv.assoc_id
 
     def is_notification(self, Py_ssize_t i):
         """True when slot *i* holds a kernel notification (MSG_NOTIFICATION), not user data."""
-        return (self.pool._msg_flags[self._at(i, "Batch.is_notification")] & MSG_NOTIFICATION) != 0
+        return (self.pool._meta[self._at(i, "Batch.is_notification")].msg_flags & MSG_NOTIFICATION) != 0
 
     # metadata: numpy arrays, copied out of the pool on first access
     @property
@@ -710,7 +707,7 @@ cdef class Batch:
         cdef Py_ssize_t k
         self._check("copy")
         k = self._index(i)
-        return PyBytes_FromStringAndSize(p._block + k * p.slot_size, p._lengths[k])
+        return PyBytes_FromStringAndSize(p._block + k * p.slot_size, p._meta[k].length)
 
     def addresses(self, i=None):
         """The sender address of message *i*, or a list for all (needs ``recv(..., want_addresses=True)``)."""
@@ -731,7 +728,7 @@ cdef class Batch:
         self._check("message_end")
         j = self._index(i)
         while j < self.n:
-            if p._msg_flags[j] & MSG_EOR:
+            if p._meta[j].msg_flags & MSG_EOR:
                 return j
             j += 1
         return -1
@@ -753,17 +750,18 @@ cdef BatchMessage _message_view(Batch b, Py_ssize_t k):
     """The view of message *k* of the current batch *b* (checked by the caller)."""
     cdef BatchPool p = b.pool
     cdef BatchMessage m = BatchMessage.__new__(BatchMessage)
+    cdef slot_meta *sm = &p._meta[k]
     m.batch = b
     m.index = k
-    m.length = p._lengths[k]
-    m.stream = p._streams[k]
-    m.ssn = p._ssns[k]
-    m.ppid = p._ppids[k]
-    m.tsn = p._tsns[k]
-    m.assoc_id = p._assoc_ids[k]
-    m.msg_flags = p._msg_flags[k]
-    m.rcv_flags = p._rcv_flags[k]
-    m.context = p._contexts[k]
+    m.length = sm.length
+    m.stream = sm.rcv.stream
+    m.ssn = sm.rcv.ssn
+    m.ppid = sm.rcv.ppid
+    m.tsn = sm.rcv.tsn
+    m.assoc_id = sm.rcv.assoc_id
+    m.msg_flags = sm.msg_flags
+    m.rcv_flags = sm.rcv.flags
+    m.context = sm.rcv.context
     return m
 
 

@@ -5,7 +5,8 @@
 and, through them, :mod:`csctp.aio`) is a subclass of :class:`Engine`.  The
 engine's state lives here as C fields (the socket, its reassembler, the
 read-ahead queue, the end), and so do the calls that run once per message:
-``recv``, ``recv_into``, ``send`` and the step :mod:`csctp.aio` drives.  They
+``recv``, ``recv_into``, ``recv_batch``, ``send``, the step :mod:`csctp.aio`
+drives and ``csctp.aio.Association.send`` (:func:`aio_send`).  They
 handle the case that is almost always true, that nothing was read ahead, no
 piece of a message is waiting to be joined and the end is not yet known,
 with one C call into the socket core and no Python frame.  Everything else,
@@ -14,12 +15,15 @@ the Python methods of ``_Receiver`` that handled it before: there is one
 receive engine, and this is its first line.
 """
 
+cimport cython
 from cpython.object cimport PyObject
 from csctp._core cimport Socket, Reassembler
 from csctp._message cimport Message
 from csctp._convert cimport as_int, as_u32
 from csctp.includes.socket cimport MSG_EOR
 from csctp.includes.sctp cimport MSG_NOTIFICATION, SCTP_UNORDERED, sctp_assoc_t
+
+from socket import SOCK_STREAM
 
 cdef extern from "Python.h":
     # raw forms: the result tuple of recv_into is reused in place when nobody else holds it
@@ -40,6 +44,8 @@ cdef class Engine:
     cdef public object _pending         # csctp.association._Pending: what was read ahead
     cdef public object _end             # None, or (exception class, errno, text) once ended
     cdef tuple _result                  # recv_into's last (nbytes, Message), reused if no one holds it
+    cdef public object _pool            # recv_batch's csctp._batch.BatchPool (None until the first call)
+    cdef int _pool_max                  # its max_messages
 
     cdef object _pair(self, Py_ssize_t n, Message m):
         """``(n, m)``: the previous result tuple refilled when its only reference is ours.
@@ -119,6 +125,44 @@ cdef class Engine:
             return self._recv_into_rest(buffer, (n, m))
         return self._recv_into_rest(buffer, None)
 
+    def recv_batch(self, max_messages=64):
+        """Receive up to *max_messages* in one system call (``recvmmsg``): a :class:`csctp._batch.Batch`.
+
+        The batch's views point into a pool owned by this object and reused
+        by the next ``recv_batch`` (see docs/batch.md for the lifetime rule;
+        ``copy()`` keeps a message).  The batch is raw: notifications stay
+        in it, flagged (``batch.notification``), including, on an
+        association, the ``assoc_change``/``shutdown`` ones the engine
+        subscribes to for itself (they come at the association's end), and
+        partial pieces are not joined.  The engine still learns
+        the end from them: after it, ``recv_batch`` raises like
+        :meth:`recv`.  Messages already read ahead (by :meth:`poll_events`,
+        a stream handle, ``events()``) must not be overtaken: while any
+        waits, this raises ``RuntimeError``; receive them with :meth:`recv`.
+        """
+        cdef int n = <int>as_int(max_messages, "recv_batch: max_messages", 1, 1024)
+        p = self._pending
+        if len(p) and p.ndata:
+            raise RuntimeError(
+                f"recv_batch: {p.ndata} message(s) read ahead are waiting and would be overtaken "
+                f"by this batch; receive them with recv() first")
+        if self._end is not None:
+            raise self._end_error("recv_batch")
+        pool = self._pool
+        if pool is None or self._pool_max < n:
+            pool = self._new_pool(n)
+            self._pool_max = n
+        try:
+            batch = pool.recv(self._sock, n)
+        except OSError as e:
+            self._sock_error(e)
+            raise
+        if batch.has_notifications:       # a flag set by the receive: no numpy per call
+            self._batch_notifications(batch)
+        if batch.eof and self._sock.type == SOCK_STREAM:
+            self._graceful()
+        return batch
+
     def _recv_step(self):
         """One receive system call (see ``_Receiver``): a whole data message or None; never raises the end."""
         cdef Message m
@@ -156,3 +200,21 @@ cdef class Engine:
         cdef unsigned int ctx = as_u32(context, "send: context")
         return self._sock.send_msg(data, <unsigned short>sid, p, SCTP_UNORDERED if unordered else 0, ctx,
                                    0, ttl, None)
+
+
+@cython.embedsignature(False)       # the documentation shows it as aio.Association.send(data, ...)
+async def aio_send(self, data, *, stream=0, ppid=0, unordered=False, ttl=None, context=0):
+    """Send one message; suspends while the send buffer is full (nothing is dropped).
+
+    *stream*, *ppid*, *unordered*, *ttl* and *context* as for
+    :meth:`csctp.Association.send`.
+    """
+    # csctp.aio.Association.send, compiled: a Python coroutine pays a dictionary lookup for
+    # every keyword argument left at its default, and a Python call to reach the engine; here
+    # the common case, a send buffer with room, is one C call.
+    cdef Engine eng = self._sync
+    try:
+        return eng._send(data, stream, ppid, unordered, ttl, context)
+    except BlockingIOError:
+        pass
+    return await self._send_when_room(data, stream, ppid, unordered, ttl, context)

@@ -34,7 +34,7 @@ from typing import (TYPE_CHECKING, Any, AsyncIterator, Awaitable, Callable, Gene
 
 import csctp.association as _assoc
 import csctp.endpoint as _endpoint
-from csctp import _options
+from csctp import _engine, _options
 from csctp.constants import AssocState
 from csctp._addr import parse as parse_addresses
 from csctp._core import Socket
@@ -408,17 +408,8 @@ class Association(_AsyncReceiver[_assoc.Association], _AsyncQueries):
             except AssociationClosed:
                 return
 
-    async def send(self, data: Buffer, *, stream: int = 0, ppid: int = 0, unordered: bool = False,
-                   ttl: Optional[int] = None, context: int = 0) -> int:
-        """Send one message; suspends while the send buffer is full (nothing is dropped)."""
-        try:
-            # the common case, a send buffer with room: one positional call, no closure (its cells
-            # would be made on every call) and no second coroutine
-            n: int = self._sync._send_args(data, stream, ppid, unordered, ttl, context)
-            return n
-        except BlockingIOError:
-            pass
-        return await self._send_when_room(data, stream, ppid, unordered, ttl, context)
+    # compiled (csctp._engine): the per-message send of every asyncio gateway
+    send = _engine.aio_send
 
     async def _send_when_room(self, data: Buffer, stream: int, ppid: int, unordered: bool, ttl: Optional[int],
                               context: int) -> int:

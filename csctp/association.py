@@ -25,8 +25,8 @@ import socket as _socket
 import struct
 import time
 from dataclasses import dataclass
-from typing import (TYPE_CHECKING, Any, Dict, FrozenSet, Iterator, List, Optional, Sequence, Set, Tuple, Type,
-                    TypeVar, Union)
+from typing import (TYPE_CHECKING, Any, Callable, Dict, FrozenSet, Iterator, List, Optional, Sequence, Set, Tuple,
+                    Type, TypeVar, Union)
 
 from csctp import _notify, _options, constants as C
 from csctp._addr import parse as _parse_addrs
@@ -37,7 +37,7 @@ from csctp._options import Status
 from csctp.constants import AssocState, PathState
 
 if TYPE_CHECKING:  # pragma: no cover
-    from csctp._batch import Batch, Buffers, PerMessage
+    from csctp._batch import Buffers, PerMessage
     from csctp._core import Buffer
     from csctp.endpoint import EndpointAssociation
 
@@ -133,6 +133,18 @@ def _bind_listen(sock: Socket, address: Address, backlog: int, reuse_port: bool,
                 else "to share it between workers pass reuse_port=True to every socket that binds it")
         raise OSError(e.errno, f"{op}: {e.strerror or e} ({hint})") from e
     sock.listen(backlog)
+
+
+_SEND_BATCH: List[Callable[..., int]] = []      # csctp._batch.send_batch, once loaded
+
+
+def _send_batch() -> Callable[..., int]:
+    """csctp._batch.send_batch, imported on first use (numpy comes with it) and kept: a
+    ``from csctp import _batch`` per call runs the import system's Python code every time."""
+    if not _SEND_BATCH:
+        from csctp import _batch
+        _SEND_BATCH.append(_batch.send_batch)
+    return _SEND_BATCH[0]
 
 
 def _send_flags(unordered: bool, flags: int = 0) -> int:
@@ -572,40 +584,11 @@ class _Receiver(Engine):
                 continue
             return n, m
 
-    def recv_batch(self, max_messages: int = 64) -> Batch:
-        """Receive up to *max_messages* in one system call (``recvmmsg``): a :class:`csctp._batch.Batch`.
-
-        The batch's views point into a pool owned by this object and reused
-        by the next ``recv_batch`` (see docs/batch.md for the lifetime rule;
-        ``copy()`` keeps a message).  The batch is raw: notifications stay
-        in it, flagged (``batch.notification``), including, on an
-        association, the ``assoc_change``/``shutdown`` ones the engine
-        subscribes to for itself (they come at the association's end), and
-        partial pieces are not joined.  The engine still learns
-        the end from them: after it, ``recv_batch`` raises like
-        :meth:`recv`.  Messages already read ahead (by :meth:`poll_events`,
-        a stream handle, ``events()``) must not be overtaken: while any
-        waits, this raises ``RuntimeError``; receive them with :meth:`recv`.
-        """
-        if self._pending.ndata:
-            raise RuntimeError(
-                f"recv_batch: {self._pending.ndata} message(s) read ahead are waiting and would be overtaken "
-                f"by this batch; receive them with recv() first")
-        if self._end is not None:
-            raise self._end_error("recv_batch")
-        if self._pool is None or self._pool.max_messages < max_messages:
-            from csctp import _batch      # numpy, loaded on first use
-            self._pool = _batch.BatchPool(max_messages=max_messages)
-        try:
-            batch: Batch = self._pool.recv(self._sock, max_messages)
-        except OSError as e:
-            self._sock_error(e)
-            raise
-        if batch.has_notifications:       # a flag set by the receive: no numpy per call
-            self._batch_notifications(batch)
-        if batch.eof and self._sock.type == _socket.SOCK_STREAM:
-            self._graceful()
-        return batch
+    def _new_pool(self, max_messages: int) -> Any:
+        """The pool of ``recv_batch`` (the engine's), made for *max_messages* on first use."""
+        from csctp import _batch      # numpy, loaded on first use
+        self._pool = _batch.BatchPool(max_messages=max_messages)
+        return self._pool
 
     def _batch_notifications(self, batch: Any) -> None:
         # the batch itself shows them to the user: only the state is learnt here
@@ -807,8 +790,7 @@ class Association(_Receiver, _AssocQueries):
         Fewer than ``len(buffers)`` means the send buffer filled up
         (non-blocking): resend the rest.
         """
-        from csctp import _batch
-        n: int = _batch.send_batch(self._sock, buffers, streams=streams, ppids=ppids, flags=flags)
+        n: int = (_SEND_BATCH[0] if _SEND_BATCH else _send_batch())(self._sock, buffers, streams, ppids, flags)
         return n
 
     def ostream(self, sid: int) -> OutStream:

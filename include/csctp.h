@@ -112,31 +112,32 @@ static inline size_t csctp_cmsg_space(size_t n) { return CMSG_SPACE(n); }
 static inline size_t csctp_cmsg_len(size_t n) { return CMSG_LEN(n); }
 
 /* Reading received control data: a header is used only when it and the
- * cmsg_len it claims lie inside msg_control[0:msg_controllen].  glibc's
- * CMSG_NXTHDR checks that for the headers after the first, CMSG_FIRSTHDR
- * does not; the kernel never writes a header that overruns (put_cmsg
- * shortens cmsg_len and sets MSG_CTRUNC), but the parsers are fuzzed with
- * arbitrary bytes and must hold on their own. */
-static inline struct cmsghdr *csctp_cmsg_checked(struct msghdr *m, struct cmsghdr *c)
+ * cmsg_len it claims lie inside msg_control[0:msg_controllen], the first
+ * header included (glibc's CMSG_FIRSTHDR does not check its length); the
+ * kernel never writes a header that overruns (put_cmsg shortens cmsg_len
+ * and sets MSG_CTRUNC), but the parsers are fuzzed with arbitrary bytes
+ * and must hold on their own. */
+static inline struct cmsghdr *csctp_cmsg_at(struct msghdr *m, size_t off)
 {
-    size_t off, left;
-    if (c == NULL || m->msg_control == NULL)
-        return NULL;
-    off = (size_t)((unsigned char *)c - (unsigned char *)m->msg_control);
-    if (off > m->msg_controllen || m->msg_controllen - off < sizeof(struct cmsghdr))
+    size_t left;
+    struct cmsghdr *c;
+    if (m->msg_control == NULL || off > m->msg_controllen || m->msg_controllen - off < sizeof(struct cmsghdr))
         return NULL;
     left = m->msg_controllen - off;
+    c = (struct cmsghdr *)((unsigned char *)m->msg_control + off);
     if (c->cmsg_len < sizeof(struct cmsghdr) || c->cmsg_len > left)
         return NULL;
     return c;
 }
 static inline struct cmsghdr *csctp_cmsg_first_in(struct msghdr *m)
 {
-    return csctp_cmsg_checked(m, CMSG_FIRSTHDR(m));
+    return csctp_cmsg_at(m, 0);
 }
+/* c came from csctp_cmsg_at: its cmsg_len fits the buffer, so the sum cannot wrap.  Walking by
+ * offset keeps the per-message parse free of a libc call (glibc's CMSG_NXTHDR is one). */
 static inline struct cmsghdr *csctp_cmsg_next_in(struct msghdr *m, struct cmsghdr *c)
 {
-    return csctp_cmsg_checked(m, CMSG_NXTHDR(m, c));
+    return csctp_cmsg_at(m, (size_t)((unsigned char *)c - (unsigned char *)m->msg_control) + CMSG_ALIGN(c->cmsg_len));
 }
 
 /* Size of a control buffer that holds everything recvmsg may return with

@@ -252,6 +252,53 @@ def test_back_pressure_suspends_the_sender_and_drops_nothing():
     run(main())
 
 
+@pytest.mark.parametrize("kind", LOOPS)
+def test_cancelling_a_parked_send_sends_nothing_and_the_rest_arrive_once(kind):
+    # send() is compiled (csctp._engine.aio_send): its retry on a full buffer and its
+    # cancellation must behave as any coroutine's
+    size = 1000
+
+    async def main():
+        lst = csctp.listen("127.0.0.1:0")
+        a = await csctp.aio.connect(f"127.0.0.1:{lst.address[1]}", timeout=30)
+        b = csctp.aio.Association(lst.accept())
+        assert asyncio.iscoroutinefunction(csctp.aio.Association.send)
+        with pytest.raises(ValueError, match="send: stream"):
+            await a.send(b"x", stream=0x10000)
+        with pytest.raises(TypeError):
+            await a.send(b"x", flags=1)           # type: ignore[call-arg]
+        sent = 0
+
+        async def sender():
+            nonlocal sent
+            for i in range(5000):                 # far more than both buffers hold: it parks
+                await a.send(i.to_bytes(4, "big") * (size // 4))
+                sent += 1
+
+        t = asyncio.get_running_loop().create_task(sender())
+        for _ in range(1000):
+            await asyncio.sleep(0.005)
+            if a._io.registered[1]:               # parked on writability, before its retry
+                break
+        assert a._io.registered[1] and not t.done()
+        t.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await t
+        assert not a._io.registered[1]            # the cancelled waiter took the writer callback with it
+        await a.send(b"last")                     # same stream: behind every message sent before it
+        got = []
+        while True:
+            m = await b.recv()
+            if m.data == b"last":
+                break
+            got.append(int.from_bytes(m.data[:4], "big"))
+        assert got == list(range(sent))           # each send that returned, once, in order; not the cancelled one
+        for x in (a, b, lst):
+            x.close()
+
+    run(main(), kind)
+
+
 def test_async_events_and_iteration_end_at_shutdown():
     async def main():
         lst = csctp.listen("127.0.0.1:0")

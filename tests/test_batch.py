@@ -680,6 +680,56 @@ def test_pool_buffer_is_one_contiguous_block():
     assert csctp.BatchPool is BatchPool and csctp.send_batch is send_batch
 
 
+IP_PKTINFO = 8          # <linux/in.h>; not in Python's socket module
+
+
+@pytest.mark.nokernel
+def test_pool_rearms_the_headers_the_kernel_shortened():
+    # After a receive the kernel has cut each filled header's control and address lengths to
+    # what it wrote; the pool must give them their full size back before the next receive.
+    # A UDP socket (no SCTP needed) shows it: the first batch carries one control message
+    # (IP_TOS), the next ones two (IP_TOS + IP_PKTINFO), which would not fit the shortened
+    # length (MSG_CTRUNC).
+    rx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    tx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    rx.bind(("127.0.0.1", 0))
+    tx.bind(("127.0.0.1", 0))
+    rx.setsockopt(socket.IPPROTO_IP, socket.IP_RECVTOS, 1)
+    pool = BatchPool(4, 64)
+    try:
+        for rnd, want in enumerate((True, True, False, False)):
+            for i in range(4):
+                tx.sendto(bytes([rnd]) * (i + 1), rx.getsockname())
+            b = pool.recv(rx, want_addresses=want)
+            assert len(b) == 4 and list(b.lengths) == [1, 2, 3, 4]
+            assert not (b.msg_flags & socket.MSG_CTRUNC).any(), rnd
+            assert b.copy(3) == bytes([rnd]) * 4
+            if want:
+                assert b.addresses() == [tx.getsockname()] * 4
+            if rnd == 0:
+                rx.setsockopt(socket.IPPROTO_IP, IP_PKTINFO, 1)
+    finally:
+        rx.close()
+        tx.close()
+
+
+@pytest.mark.nokernel
+def test_pool_metadata_views_are_strided_over_the_slots_and_batches_copy_them():
+    pool = BatchPool(8, 16)
+    view = pool._arrays["ppids"]
+    assert view.shape == (8,) and view.strides[0] > view.itemsize and not view.flags.writeable
+    with pytest.raises(TypeError, match="bytes-like"):  # join reports the export's BufferError so
+        b"".join([view.base.obj])                   # a packed (PyBUF_SIMPLE) request over strided memory
+    rx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    rx.bind(("127.0.0.1", 0))
+    try:
+        rx.sendto(b"abc", rx.getsockname())
+        b = pool.recv(rx)
+        assert b.lengths.flags["C_CONTIGUOUS"] and b.lengths.tolist() == [3] and b.ppids.tolist() == [0]
+    finally:
+        rx.close()
+
+
 def test_recv_max_messages_is_checked(pair):
     _, srv = pair
     pool = BatchPool(4, 16)
