@@ -652,9 +652,9 @@ def front_recv_loop(impl, a, expect):
                     nbytes += n
     elif impl == "front-recv_batch-call":
         # the call alone: no Python loop over the messages.  A 1-byte message is
-        # a marker (a notification is never that short) and the markers (one per
-        # stream) come last, so only each batch's tail is looked at; msgs counts
-        # the rest, including a notification or two queued before the first data,
+        # a marker and the markers (one per stream) come last, followed only by
+        # the notifications of the association's end, so only each batch's tail
+        # is looked at; msgs counts the rest, including a notification or two,
         # which cancel out of a difference of two runs.
         rb = a.recv_batch
         total = calls = 0
@@ -665,10 +665,14 @@ def front_recv_loop(impl, a, expect):
             calls += 1
             k = len(b)
             total += k
-            length = b.length
-            while k and length(k - 1) == 1:
-                markers += 1
+            length, note = b.length, b.is_notification
+            while k:
                 k -= 1
+                if note(k):
+                    continue
+                if length(k) != 1:
+                    break
+                markers += 1
         msgs = total - markers
         CALLS[0] = calls
     else:

@@ -435,3 +435,22 @@ def test_batch_send_and_receive(assoc_pair):
         if len(got) == 10:
             break
     assert sorted(got) == sorted((b"m%d" % i, i % 2, 46) for i in range(10))
+
+
+def test_recv_batch_checks_its_size_and_grows_its_pool_without_losing_order(assoc_pair):
+    cli, srv, _ = assoc_pair()
+    for bad, exc in ((0, ValueError), (1025, ValueError), (-1, ValueError), ("8", TypeError), (2.5, TypeError)):
+        with pytest.raises(exc, match="recv_batch: max_messages"):
+            srv.recv_batch(bad)
+    for i in range(12):
+        cli.send(b"m%d" % i)
+    srv.settimeout(10)
+    got = []
+    small = srv.recv_batch(4)                      # the pool is made for 4 ...
+    assert 1 <= len(small) <= 4
+    got += [m.copy() for m in small]
+    while len(got) < 12:                           # ... and remade, larger, by the next call
+        b = srv.recv_batch(16)
+        assert len(b) <= 16
+        got += [m.copy() for m in b]
+    assert got == [b"m%d" % i for i in range(12)]
