@@ -59,7 +59,8 @@ __all__ += ["Association", "AssociationClosed", "InStream", "Listener", "OutStre
 # Loaded on first use: csctp._batch needs numpy, whose import (and BLAS
 # threads) would otherwise be paid by every `import csctp`.
 if TYPE_CHECKING:  # pragma: no cover
-    from csctp._batch import Batch, BatchMessage, BatchPool, send_batch  # noqa: F401
+    from csctp._batch import (Batch as Batch, BatchMessage as BatchMessage, BatchPool as BatchPool,  # noqa: F401
+                              send_batch as send_batch)
 
 _BATCH_NAMES = ("BatchPool", "Batch", "BatchMessage", "send_batch")
 __all__ += list(_BATCH_NAMES)

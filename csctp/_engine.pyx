@@ -150,7 +150,8 @@ cdef class Engine:
             raise self._end_error("recv_batch")
         pool = self._pool
         if pool is None or self._pool_max < n:
-            pool = self._new_pool(n)
+            from csctp._batch import BatchPool      # numpy, loaded on first use
+            pool = self._pool = BatchPool(max_messages=n)
             self._pool_max = n
         try:
             batch = pool.recv(self._sock, n)

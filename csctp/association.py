@@ -25,9 +25,10 @@ import socket as _socket
 import struct
 import time
 from dataclasses import dataclass
-from typing import (TYPE_CHECKING, Any, Callable, Dict, FrozenSet, Iterator, List, Optional, Sequence, Set, Tuple,
-                    Type, TypeVar, Union)
+from typing import (TYPE_CHECKING, Any, Dict, FrozenSet, Iterator, List, Optional, Sequence, Set, Tuple, Type,
+                    TypeVar, Union)
 
+import csctp     # csctp.send_batch: loaded with numpy on first use, then a plain attribute (csctp.__getattr__)
 from csctp import _notify, _options, constants as C
 from csctp._addr import parse as _parse_addrs
 from csctp._core import Reassembler, Socket
@@ -133,18 +134,6 @@ def _bind_listen(sock: Socket, address: Address, backlog: int, reuse_port: bool,
                 else "to share it between workers pass reuse_port=True to every socket that binds it")
         raise OSError(e.errno, f"{op}: {e.strerror or e} ({hint})") from e
     sock.listen(backlog)
-
-
-_SEND_BATCH: List[Callable[..., int]] = []      # csctp._batch.send_batch, once loaded
-
-
-def _send_batch() -> Callable[..., int]:
-    """csctp._batch.send_batch, imported on first use (numpy comes with it) and kept: a
-    ``from csctp import _batch`` per call runs the import system's Python code every time."""
-    if not _SEND_BATCH:
-        from csctp import _batch
-        _SEND_BATCH.append(_batch.send_batch)
-    return _SEND_BATCH[0]
 
 
 def _send_flags(unordered: bool, flags: int = 0) -> int:
@@ -584,12 +573,6 @@ class _Receiver(Engine):
                 continue
             return n, m
 
-    def _new_pool(self, max_messages: int) -> Any:
-        """The pool of ``recv_batch`` (the engine's), made for *max_messages* on first use."""
-        from csctp import _batch      # numpy, loaded on first use
-        self._pool = _batch.BatchPool(max_messages=max_messages)
-        return self._pool
-
     def _batch_notifications(self, batch: Any) -> None:
         # the batch itself shows them to the user: only the state is learnt here
         for m in batch:
@@ -790,7 +773,7 @@ class Association(_Receiver, _AssocQueries):
         Fewer than ``len(buffers)`` means the send buffer filled up
         (non-blocking): resend the rest.
         """
-        n: int = (_SEND_BATCH[0] if _SEND_BATCH else _send_batch())(self._sock, buffers, streams, ppids, flags)
+        n: int = csctp.send_batch(self._sock, buffers, streams, ppids, flags)
         return n
 
     def ostream(self, sid: int) -> OutStream:

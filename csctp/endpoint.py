@@ -14,11 +14,12 @@ from __future__ import annotations
 import socket as _socket
 from typing import TYPE_CHECKING, FrozenSet, Iterator, List, Optional, Sequence, Union
 
+import csctp     # csctp.send_batch: loaded with numpy on first use (csctp.__getattr__)
 from csctp import _options, constants as C
 from csctp._core import Socket
 from csctp._message import Message
 from csctp.association import (Address, Association, OutStream, SockAddr, _AssocQueries, _bind_listen, _configure,
-                               _family_of, _Receiver, _reuse_port_flag, _SEND_BATCH, _send_batch, _send_flags)
+                               _family_of, _Receiver, _reuse_port_flag, _send_flags)
 
 if TYPE_CHECKING:  # pragma: no cover
     from csctp._batch import Buffers, PerMessage
@@ -204,8 +205,7 @@ class Endpoint(_Receiver):
 
         Returns how many were sent (fewer when a non-blocking send buffer filled up).
         """
-        n: int = (_SEND_BATCH[0] if _SEND_BATCH else _send_batch())(self._sock, buffers, streams, ppids, flags,
-                                                                     assoc_ids)
+        n: int = csctp.send_batch(self._sock, buffers, streams, ppids, flags, assoc_ids)
         return n
 
 
