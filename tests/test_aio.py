@@ -299,6 +299,45 @@ def test_cancelling_a_parked_send_sends_nothing_and_the_rest_arrive_once(kind):
     run(main(), kind)
 
 
+@pytest.mark.parametrize("kind", LOOPS)
+@pytest.mark.parametrize("wake", ["peer abort", "own close"])
+def test_a_parked_send_fails_when_the_peer_aborts_or_we_close(kind, wake):
+    async def main():
+        lst = csctp.listen("127.0.0.1:0")
+        a = await csctp.aio.connect(f"127.0.0.1:{lst.address[1]}", timeout=30)
+        b = lst.accept()
+
+        async def sender():
+            for i in range(5000):                 # far more than both buffers hold: it parks
+                await a.send(b"%08d" % i * 125)
+
+        t = asyncio.get_running_loop().create_task(sender())
+        for _ in range(1000):
+            await asyncio.sleep(0.005)
+            if a._io.registered[1]:
+                break
+        assert a._io.registered[1] and not t.done()
+        if wake == "peer abort":
+            b.abort()
+        else:
+            a.close()
+        done, _ = await asyncio.wait([t], timeout=30)
+        assert done, "the parked send was never woken"
+        err = t.exception()
+        assert isinstance(err, OSError) and not isinstance(err, BlockingIOError), err
+        assert not a._io.registered[1]            # no writer callback left behind
+        if wake == "peer abort":
+            with pytest.raises(OSError):
+                await a.send(b"after the abort")
+        else:
+            with pytest.raises(OSError, match="closed"):
+                await a.send(b"after close")
+        for x in (a, b, lst):
+            x.close()
+
+    run(main(), kind)
+
+
 def test_async_events_and_iteration_end_at_shutdown():
     async def main():
         lst = csctp.listen("127.0.0.1:0")

@@ -248,6 +248,40 @@ def test_a_peer_abort_wakes_a_blocked_call_and_ends_every_later_one(assocs, call
         srv.send(b"after the abort")
 
 
+@pytest.mark.parametrize("wake", ["peer abort", "own close"])
+def test_a_blocked_recv_batch_is_woken_and_every_later_call_fails(assocs, wake):
+    cli, srv = assocs
+    srv.settimeout(None)
+    got = outcome_of_a_blocked_call(lambda: srv.recv_batch(8), cli.abort if wake == "peer abort" else srv.close)
+    srv.settimeout(5)                               # a call that did not learn the end fails instead of hanging
+    if wake == "own close":
+        assert isinstance(got, OSError) and not isinstance(got, BlockingIOError), got
+        with pytest.raises(OSError, match="closed"):
+            srv.recv_batch(8)
+        return
+    # the abort comes back as the error of the call, or as the notification inside a raw batch
+    if not isinstance(got, ConnectionResetError):
+        assert [m.is_notification for m in got] == [True] * len(got) and len(got) >= 1, got
+    with pytest.raises(ConnectionResetError, match="recv_batch"):
+        srv.recv_batch(8)
+    with pytest.raises(ConnectionResetError, match="recv"):
+        srv.recv()
+
+
+def test_recv_batch_timeout_and_nonblocking_lose_nothing(assocs):
+    cli, srv = assocs
+    srv.settimeout(0)
+    with pytest.raises(BlockingIOError, match="recvmmsg"):
+        srv.recv_batch(8)
+    srv.settimeout(0.05)
+    with pytest.raises(TimeoutError, match="recvmmsg"):
+        srv.recv_batch(8)
+    srv.settimeout(10)
+    cli.send(b"after the timeout", ppid=9)
+    b = srv.recv_batch(8)
+    assert [(m.copy(), m.ppid) for m in b] == [(b"after the timeout", 9)]
+
+
 def test_an_abort_between_the_pieces_of_a_message_never_passes_for_its_end(assocs):
     """The first piece came, the peer aborts: the rest is read if the kernel kept it, else the call fails."""
     cli, srv = assocs
