@@ -102,6 +102,13 @@ DESCR = {
     ("send", "aio-send"): "csctp.aio Association.send, asyncio",
     ("send", "aio-uvloop-send"): "csctp.aio Association.send, uvloop",
 }
+# Batch rows whose target is the call alone, not the row's Python loop around it: the function
+# whose inclusive cost (callgrind, everything from entering it to its return) is the call.
+CALL_OF = {
+    ("recv", "front-recv_batch-call"): r"_engine\.c:__pyx_pw_\w*Engine_\d+recv_batch \[",
+    ("send", "front-send_batch"): r"_engine\.c:__pyx_pw_\w*Engine_\d+send_batch \[",
+    ("send", "csctp-send_batch"): r"_batch\.c:__pyx_pw_5csctp_6_batch_\d+send_batch \[",
+}
 # direction -> the stdlib row the ratios are taken against
 BASE = {"recv": "stdlib-recv_into", "send": "stdlib-send"}
 # rows whose receiver counts a notification or two as messages (constant, so it cancels out)
@@ -128,9 +135,10 @@ def targets(res):
         cap("recv", rv, row, "stdlib-recv_into", 1.2, "≤ 1.2× stdlib recv_into")
     for row in ("csctp-send", "front-send"):
         cap("send", sd, row, "stdlib-send", 1.0, "≤ 1.0× stdlib send")
+    calls = res.get("call", {})
     for d, rows, row in (("recv", rv, "front-recv_batch-call"), ("send", sd, "front-send_batch")):
-        v = rows.get(row)
-        out.append((d, row, "≤ 150 / message (the call)", "–" if v is None else f"{v:,.0f}",
+        v = calls.get(d, {}).get(row)
+        out.append((d, row, "≤ 150 / message (the call)", "–" if v is None else f"{v:,.0f} (row {rows[row]:,.0f})",
                     None if v is None else v <= 150))
     cap("recv", rv, "aio-uvloop-recv", "front-recv", 2.5, "≤ 2.5× sync (Association.recv)")
     cap("send", sd, "aio-uvloop-send", "front-send", 2.5, "≤ 2.5× sync (Association.send)")
@@ -152,14 +160,18 @@ def total_ir(path):
     raise RuntimeError(f"no totals in {path}")
 
 
-def functions(path):
-    """function -> exclusive Ir, from callgrind_annotate."""
-    ann = subprocess.run(["callgrind_annotate", "--threshold=100", path], capture_output=True, text=True).stdout
+def functions(path, inclusive=False):
+    """function -> exclusive (or inclusive) Ir, from callgrind_annotate."""
+    ann = subprocess.run(["callgrind_annotate", "--threshold=100", f"--inclusive={'yes' if inclusive else 'no'}", path],
+                         capture_output=True, text=True).stdout
     out = {}
     for line in ann.splitlines():
         m = re.match(r"^\s*([\d,]+) \([^)]*\)\s+(\S.*)$", line)
         if m and "PROGRAM TOTALS" not in line:
-            out[m.group(2).strip()] = out.get(m.group(2).strip(), 0) + int(m.group(1).replace(",", ""))
+            # an inclusive line ("=> f (N x)") names its call count: drop it, or the two runs'
+            # lines would not pair up and the large run's whole total would show as per-message
+            name = re.sub(r"\s+\([\d,]+x\)$", "", m.group(2).strip())
+            out[name] = out.get(name, 0) + int(m.group(1).replace(",", ""))
     return out
 
 
@@ -207,6 +219,14 @@ def measure(direction, label, a, tmp):
     i2, big = one(direction, label, a.large, tmp, a.size)
     per = (i2 - i1) / (a.large - a.small)
     print(f"profile: {direction} {label:22s} {per:10,.0f} user-space instructions per message", flush=True)
+    call = None
+    if (direction, label) in CALL_OF:
+        pat = re.compile(CALL_OF[direction, label])
+        f1, f2 = functions(small, inclusive=True), functions(big, inclusive=True)
+        inc = [k for k in f2 if pat.search(k) and not k.startswith("=>")]
+        if len(inc) == 1:
+            call = (f2[inc[0]] - f1.get(inc[0], 0)) / (a.large - a.small)
+            print(f"profile: {direction} {label:22s} {call:10,.0f} of them in the call itself", flush=True)
     if a.keep:
         # for callgrind_annotate --inclusive=yes --tree=caller: who calls what
         os.makedirs(a.keep, exist_ok=True)
@@ -219,7 +239,7 @@ def measure(direction, label, a, tmp):
         print(f"profile: {direction} {label}: top functions, instructions per message:")
         for v, k in reversed(diff[-a.top:]):
             print(f"    {v:8,.0f}  {k[:150]}")
-    return per
+    return per, call
 
 
 def markdown(res, errors, meta):
@@ -241,7 +261,8 @@ def markdown(res, errors, meta):
                 continue
             per = rows.get(label)
             r = _ratio(rows, label, base)
-            md.append(f"| {label} | {DESCR[(d, label)]} | "
+            call = res.get("call", {}).get(d, {}).get(label)
+            md.append(f"| {label} | {DESCR[(d, label)]}{'' if call is None else f' (the call itself: {call:,.0f})'} | "
                       f"{'not measured: ' + errors[d][label] if per is None else f'{per:,.0f}'} | "
                       f"{'–' if r is None else f'{r:.2f}×'} |")
         md.append("")
@@ -310,7 +331,9 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         for d, label in todo:
             try:
-                res.setdefault(d, {})[label] = measure(d, label, a, tmp)
+                res.setdefault(d, {})[label], call = measure(d, label, a, tmp)
+                if call is not None:
+                    res.setdefault("call", {}).setdefault(d, {})[label] = call
             except Exception as e:
                 msg = f"{type(e).__name__}: {e}"
                 print(f"profile: {d} {label}: {msg}", flush=True)

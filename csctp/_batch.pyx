@@ -48,8 +48,8 @@ messages this way.
 Sending
 -------
 :func:`send_batch` sends a sequence of buffers (or the rows of a 2-D
-C-contiguous array) with ONE ``sendmmsg`` call, one SNDINFO control message
-per message, straight from the callers' buffers.  It returns how many
+C-contiguous array) with ONE ``sendmmsg`` call, an SNDINFO control message
+with each message's values, straight from the callers' buffers.  It returns how many
 messages the kernel took; on a non-blocking socket that may be fewer than
 given (the rest were not sent and can be retried), never lost.
 """
@@ -58,13 +58,19 @@ cimport cython
 from libc.errno cimport errno, EINTR, EAGAIN, EBADF
 from libc.string cimport strlen
 from libc.string cimport memset, memcpy
-from libc.stdint cimport uint8_t, uint16_t, uint32_t, int32_t, uintptr_t
+from libc.stdint cimport uint8_t, uint16_t, uint32_t, int32_t, uint64_t, uintptr_t
 from cpython.buffer cimport (PyObject_GetBuffer, PyBuffer_Release, PyObject_CheckBuffer,
                              PyBUF_SIMPLE, PyBUF_WRITABLE, PyBUF_FORMAT, PyBUF_ND,
                              PyBUF_STRIDES, PyBUF_C_CONTIGUOUS)
 from cpython.bytes cimport PyBytes_FromStringAndSize, PyBytes_AS_STRING, PyBytes_GET_SIZE, PyBytes_CheckExact
 from cpython.exc cimport PyErr_CheckSignals
 from cpython.list cimport PyList_GET_ITEM
+from cpython.object cimport PyObject
+
+cdef extern from "Python.h":
+    # raw forms: send_batch holds the items it sends from by pointer, without a list copy
+    void _incref "Py_INCREF"(PyObject *o)
+    void _decref "Py_DECREF"(PyObject *o)
 from cpython.long cimport PyLong_AsLongLongAndOverflow
 from cpython.mem cimport PyMem_Malloc, PyMem_Calloc, PyMem_Free
 from libc.stdlib cimport malloc, free
@@ -983,8 +989,9 @@ def send_batch(sock, buffers, streams=None, ppids=None, flags=None, assoc_ids=No
     whose rows are the messages; sent straight from the callers' memory.
     *streams*, *ppids* (host order), *flags* (``SCTP_UNORDERED`` ...),
     *assoc_ids* (one-to-many) and *contexts*: an int for all messages or a
-    sequence / numpy array with one value per message; each message gets
-    its own SNDINFO control message.
+    sequence / numpy array with one value per message; each message is
+    sent with an SNDINFO control message holding its values (one shared
+    by all when every value is one int for all).
 
     Everything is validated before the first system call.  On a
     non-blocking socket whose send buffer fills, returns the number the
@@ -1002,7 +1009,9 @@ def send_batch(sock, buffers, streams=None, ppids=None, flags=None, assoc_ids=No
     cdef bint have_whole = False
     cdef Py_buffer *views = NULL
     cdef Py_ssize_t nviews = 0
-    cdef Py_ssize_t n, i, rowlen = 0
+    cdef PyObject **held = NULL         # the bytes objects sent from, each with a reference of ours
+    cdef Py_ssize_t nheld = 0
+    cdef Py_ssize_t n, i, ninfo, rowlen = 0
     cdef list seq = None
     cdef object item
     cdef object a_streams, a_ppids, a_flags, a_assoc, a_ctx
@@ -1013,7 +1022,12 @@ def send_batch(sock, buffers, streams=None, ppids=None, flags=None, assoc_ids=No
     cdef const long long *p_ctx = NULL
     cdef long long s_streams = 0, s_ppids = 0, s_flags = 0, s_assoc = 0, s_ctx = 0
     cdef size_t cspace = csctp_cmsg_space(sizeof(sctp_sndinfo))
-    cdef char *mem = NULL
+    cdef char *mem
+    cdef void *heap = NULL
+    # 12.5 KiB: 64 messages with their own SNDINFO, buffer views and held references fit, and a
+    # batch that fits costs no allocation (a malloc and free per call were 8-16 instructions a message)
+    cdef uint64_t stackmem[1600]
+    cdef size_t need
     cdef mmsghdr *hdrs
     cdef iovec *iovs
     cdef char *cbufs
@@ -1045,7 +1059,8 @@ def send_batch(sock, buffers, streams=None, ppids=None, flags=None, assoc_ids=No
                         f"got a single {type(buffers).__name__} (wrap it in a list)")
     else:
         try:
-            seq = list(buffers)
+            # the caller's list itself: its items are held below (no list copy a call)
+            seq = <list>buffers if type(buffers) is list else list(buffers)
         except TypeError:
             raise TypeError(f"send_batch: buffers must be a sequence of bytes-like objects or a 2-D array, "
                             f"got {type(buffers).__name__}") from None
@@ -1065,20 +1080,39 @@ def send_batch(sock, buffers, streams=None, ppids=None, flags=None, assoc_ids=No
         p_flags = _values(a_flags, &s_flags)
         p_assoc = _values(a_assoc, &s_assoc)
         p_ctx = _values(a_ctx, &s_ctx)
+        # Messages that all carry the same metadata share one SNDINFO: the kernel only reads
+        # a send's control buffer, so a batch then costs one to build, not one a message.
+        if p_streams == NULL and p_ppids == NULL and p_flags == NULL and p_assoc == NULL and p_ctx == NULL:
+            ninfo = 1
+        else:
+            ninfo = n
 
-        mem = <char *>PyMem_Malloc(n * (sizeof(mmsghdr) + sizeof(iovec) + cspace)
-                                   + (0 if have_whole else n * sizeof(Py_buffer)))
-        if mem == NULL:
-            raise MemoryError()
+        need = (n * (sizeof(mmsghdr) + sizeof(iovec)) + ninfo * cspace
+                + (0 if have_whole else n * (sizeof(Py_buffer) + sizeof(PyObject *))))
+        if need <= sizeof(stackmem):
+            mem = <char *>stackmem
+        else:
+            heap = PyMem_Malloc(need)
+            if heap == NULL:
+                raise MemoryError()
+            mem = <char *>heap
         hdrs = <mmsghdr *>mem
         iovs = <iovec *>(mem + n * sizeof(mmsghdr))
         cbufs = mem + n * (sizeof(mmsghdr) + sizeof(iovec))
         if not have_whole:
-            views = <Py_buffer *>(cbufs + n * cspace)
+            views = <Py_buffer *>(cbufs + ninfo * cspace)
+            # The items as they are now, each with a reference of ours (the list's own may go:
+            # a buffer export can run Python code, and the GIL is released in the call).
+            # No Python code runs in this loop.
+            held = <PyObject **>(views + n)
             for i in range(n):
-                item = <object>PyList_GET_ITEM(seq, i)
+                held[i] = PyList_GET_ITEM(seq, i)
+                _incref(held[i])
+            nheld = n
+            for i in range(n):
+                item = <object>held[i]
                 if PyBytes_CheckExact(item):
-                    # immutable and kept alive by seq until the call returns: no buffer to take
+                    # immutable, and held: its bytes stay in place until the call returns
                     iovs[i].iov_base = PyBytes_AS_STRING(item)
                     iovs[i].iov_len = <size_t>PyBytes_GET_SIZE(item)
                 else:
@@ -1096,28 +1130,28 @@ def send_batch(sock, buffers, streams=None, ppids=None, flags=None, assoc_ids=No
             for i in range(n):
                 iovs[i].iov_base = <char *>whole.buf + i * rowlen
                 iovs[i].iov_len = rowlen
-        memset(cbufs, 0, n * cspace)
-        with nogil:
-            for i in range(n):
-                m = &hdrs[i].msg_hdr
-                m.msg_name = NULL
-                m.msg_namelen = 0
-                m.msg_iov = &iovs[i]
-                m.msg_iovlen = 1
-                m.msg_control = cbufs + i * cspace
-                m.msg_controllen = cspace
-                m.msg_flags = 0
-                hdrs[i].msg_len = 0
-                c = csctp_cmsg_firsthdr(m)
-                c.cmsg_level = IPPROTO_SCTP
-                c.cmsg_type = CSCTP_CMSG_SNDINFO
-                c.cmsg_len = csctp_cmsg_len(sizeof(sctp_sndinfo))
-                si = <sctp_sndinfo *>csctp_cmsg_data(c)
-                si.snd_sid = <uint16_t>_pick(p_streams, s_streams, i)
-                si.snd_flags = <uint16_t>_pick(p_flags, s_flags, i)
-                si.snd_ppid = htonl(<uint32_t>_pick(p_ppids, s_ppids, i))
-                si.snd_context = <uint32_t>_pick(p_ctx, s_ctx, i)
-                si.snd_assoc_id = <sctp_assoc_t>_pick(p_assoc, s_assoc, i)
+        memset(cbufs, 0, ninfo * cspace)
+        for i in range(ninfo):
+            c = <cmsghdr *>(cbufs + i * cspace)
+            c.cmsg_level = IPPROTO_SCTP
+            c.cmsg_type = CSCTP_CMSG_SNDINFO
+            c.cmsg_len = csctp_cmsg_len(sizeof(sctp_sndinfo))
+            si = <sctp_sndinfo *>csctp_cmsg_data(c)
+            si.snd_sid = <uint16_t>_pick(p_streams, s_streams, i)
+            si.snd_flags = <uint16_t>_pick(p_flags, s_flags, i)
+            si.snd_ppid = htonl(<uint32_t>_pick(p_ppids, s_ppids, i))
+            si.snd_context = <uint32_t>_pick(p_ctx, s_ctx, i)
+            si.snd_assoc_id = <sctp_assoc_t>_pick(p_assoc, s_assoc, i)
+        for i in range(n):
+            m = &hdrs[i].msg_hdr
+            m.msg_name = NULL
+            m.msg_namelen = 0
+            m.msg_iov = &iovs[i]
+            m.msg_iovlen = 1
+            m.msg_control = cbufs if ninfo == 1 else cbufs + i * cspace
+            m.msg_controllen = cspace
+            m.msg_flags = 0
+            hdrs[i].msg_len = 0
 
         memset(&call, 0, sizeof(call))
         while total < n:
@@ -1142,6 +1176,8 @@ def send_batch(sock, buffers, streams=None, ppids=None, flags=None, assoc_ids=No
     finally:
         for i in range(nviews):
             PyBuffer_Release(&views[i])
-        PyMem_Free(mem)
+        for i in range(nheld):
+            _decref(held[i])
+        PyMem_Free(heap)
         if have_whole:
             PyBuffer_Release(&whole)

@@ -3,7 +3,7 @@
 from typing import Any, Optional, Tuple, Type
 
 from csctp._core import Buffer, Reassembler, Socket
-from csctp._batch import Batch
+from csctp._batch import Batch, Buffers, PerMessage
 from csctp._message import Message
 
 class Engine:
@@ -18,6 +18,8 @@ class Engine:
     def _recv_step(self) -> Optional[Message]: ...
     def send(self, data: Buffer, *, stream: int = ..., ppid: int = ..., unordered: bool = ...,
              ttl: Optional[int] = ..., context: int = ...) -> int: ...
+    def send_batch(self, buffers: Buffers, *, streams: PerMessage = ..., ppids: PerMessage = ...,
+                   flags: PerMessage = ...) -> int: ...
     def _send_args(self, data: Buffer, stream: int, ppid: int, unordered: bool, ttl: Optional[int],
                    context: int) -> int: ...
 

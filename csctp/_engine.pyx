@@ -5,7 +5,7 @@
 and, through them, :mod:`csctp.aio`) is a subclass of :class:`Engine`.  The
 engine's state lives here as C fields (the socket, its reassembler, the
 read-ahead queue, the end), and so do the calls that run once per message:
-``recv``, ``recv_into``, ``recv_batch``, ``send``, the step :mod:`csctp.aio`
+``recv``, ``recv_into``, ``recv_batch``, ``send``, ``send_batch``, the step :mod:`csctp.aio`
 drives and ``csctp.aio.Association.send`` (:func:`aio_send`).  They
 handle the case that is almost always true, that nothing was read ahead, no
 piece of a message is waiting to be joined and the end is not yet known,
@@ -24,6 +24,8 @@ from csctp.includes.socket cimport MSG_EOR
 from csctp.includes.sctp cimport MSG_NOTIFICATION, SCTP_UNORDERED, sctp_assoc_t
 
 from socket import SOCK_STREAM
+
+import csctp        # csctp.send_batch: loaded with numpy on first use, then a plain attribute (csctp.__getattr__)
 
 cdef extern from "Python.h":
     # raw forms: the result tuple of recv_into is reused in place when nobody else holds it
@@ -189,6 +191,15 @@ cdef class Engine:
         returned in a SEND_FAILED notification.
         """
         return self._send(data, stream, ppid, unordered, ttl, context)
+
+    def send_batch(self, buffers, *, streams=0, ppids=0, flags=0):
+        """Send many messages in one system call (``sendmmsg``): returns how many were sent.
+
+        *streams*, *ppids*, *flags* are one value for all or one per message
+        (see :func:`csctp.send_batch`).  Fewer than ``len(buffers)`` means
+        the send buffer filled up (non-blocking): resend the rest.
+        """
+        return csctp.send_batch(self._sock, buffers, streams, ppids, flags)
 
     def _send_args(self, data, stream, ppid, unordered, ttl, context):
         """:meth:`send` with every argument given by position: csctp.aio's per-message call

@@ -28,7 +28,6 @@ from dataclasses import dataclass
 from typing import (TYPE_CHECKING, Any, Dict, FrozenSet, Iterator, List, Optional, Sequence, Set, Tuple, Type,
                     TypeVar, Union)
 
-import csctp     # csctp.send_batch: loaded with numpy on first use, then a plain attribute (csctp.__getattr__)
 from csctp import _notify, _options, constants as C
 from csctp._addr import parse as _parse_addrs
 from csctp._core import Reassembler, Socket
@@ -38,7 +37,6 @@ from csctp._options import Status
 from csctp.constants import AssocState, PathState
 
 if TYPE_CHECKING:  # pragma: no cover
-    from csctp._batch import Buffers, PerMessage
     from csctp._core import Buffer
     from csctp.endpoint import EndpointAssociation
 
@@ -756,24 +754,13 @@ class Association(_Receiver, _AssocQueries):
 
     # ---- sending --------------------------------------------------------------------
 
-    # send() is Engine.send: one message, converted and sent in C
+    # send() and send_batch() are Engine's: converted and sent in C
 
     def sendv(self, buffers: Sequence[Buffer], *, stream: int = 0, ppid: int = 0,
               unordered: bool = False, context: int = 0) -> int:
         """Send one message gathered from several buffers, without joining them."""
         n: int = self._sock.sendv(buffers, stream=stream, ppid=ppid, flags=_send_flags(unordered),
                                   context=context)
-        return n
-
-    def send_batch(self, buffers: Buffers, *, streams: PerMessage = 0, ppids: PerMessage = 0,
-                   flags: PerMessage = 0) -> int:
-        """Send many messages in one system call (``sendmmsg``): returns how many were sent.
-
-        *streams*, *ppids*, *flags* are one value for all or one per message.
-        Fewer than ``len(buffers)`` means the send buffer filled up
-        (non-blocking): resend the rest.
-        """
-        n: int = csctp.send_batch(self._sock, buffers, streams, ppids, flags)
         return n
 
     def ostream(self, sid: int) -> OutStream:

@@ -4,6 +4,7 @@ import gc
 import os
 import socket
 import struct
+import sys
 import time
 
 import numpy as np
@@ -71,6 +72,22 @@ def test_one_recv_returns_everything_queued_up_to_the_limit(pair):
     srv.setblocking(False)
     with pytest.raises(BlockingIOError):        # nothing more than what was sent
         pool.recv(srv)
+
+
+def test_one_value_for_all_reaches_every_message_and_a_list_each_its_own(pair):
+    # one value for all is sent as one SNDINFO shared by every message; per-message values as one each
+    cli, srv = pair
+    assert send_batch(cli, [b"u%d" % i for i in range(5)], streams=2, ppids=0xC0FFEE, flags=C.SCTP_UNORDERED) == 5
+    assert send_batch(cli, [b"o%d" % i for i in range(3)], streams=4, ppids=[1, 2, 3]) == 3
+    pool = BatchPool(8, 64)
+    got = []
+    deadline = time.monotonic() + 10
+    while len(got) < 8 and time.monotonic() < deadline:
+        b = pool.recv(srv)
+        got += [(bytes(m), m.stream, m.ppid, bool(m.rcv_flags & C.SCTP_UNORDERED)) for m in b]
+    # unordered messages may overtake: compare as sets, and the ordered ones in their order
+    assert sorted(g for g in got if g[3]) == [(b"u%d" % i, 2, 0xC0FFEE, True) for i in range(5)]
+    assert [g for g in got if not g[3]] == [(b"o0", 4, 1, False), (b"o1", 4, 2, False), (b"o2", 4, 3, False)]
 
 
 def test_batch_arrays_are_views_of_length_n(pair):
@@ -644,6 +661,29 @@ def test_send_batch_rejects_bad_buffers(pair, buffers, exc, match):
     cli, _ = pair
     with pytest.raises(exc, match=match):
         send_batch(cli, buffers)
+
+
+def test_send_batch_sends_from_the_callers_list_and_leaves_every_reference_as_it_was(pair):
+    # the list is not copied: send_batch holds the items itself, and lets them go after a send,
+    # a bad item and a full buffer alike
+    cli, srv = pair
+    items = [bytes([65 + i]) * (100 + i) for i in range(40)]     # each held only by the list
+    view = bytearray(b"from-a-bytearray")
+    msgs = items + [view]
+    before = [sys.getrefcount(o) for o in msgs]
+    assert send_batch(cli, msgs, streams=1, ppids=9) == 41
+    with pytest.raises(TypeError, match=r"buffers\[41\]"):
+        send_batch(cli, msgs + [object()])
+    with pytest.raises(ValueError, match=r"buffers\[41\] is empty"):
+        send_batch(cli, msgs + [b""])
+    assert [sys.getrefcount(o) for o in msgs] == before
+    view.extend(b"!")                            # no export of it is left behind
+    pool = BatchPool(64, 256)
+    got = []
+    deadline = time.monotonic() + 10
+    while len(got) < 41 and time.monotonic() < deadline:
+        got += [bytes(m) for m in pool.recv(srv)]
+    assert got == items + [b"from-a-bytearray"]
 
 
 def test_send_batch_of_nothing_sends_nothing(pair):

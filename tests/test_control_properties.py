@@ -83,6 +83,28 @@ def test_rcvinfo_decodes_exactly_in_both_parsers(r, with_foreign):
 
 
 @SETTINGS
+@given(rcvinfo, st.integers(0, 4), st.sampled_from([0, 8, 16]))
+def test_one_rcvinfo_decodes_alike_whatever_room_its_buffer_leaves(r, longer, tail):
+    # The parsers read a buffer of exactly one RCVINFO (what the kernel usually writes)
+    # without walking it; a longer claimed length (up to the padding) or room after it
+    # takes the walk, and both must say the same.
+    buf = struct.pack("@Nii", HDR + 28 + longer, socket.IPPROTO_SCTP, SCTP_RCVINFO) + pack_rcvinfo(r)
+    buf += b"\0" * (4 + tail)
+    check_core_rcv(_core._parse_control(buf), r)
+    check_batch_rcv(_batch._parse_control(buf), r)
+
+
+@pytest.mark.parametrize("level, ctype", [(socket.SOL_SOCKET, SCTP_RCVINFO), (socket.IPPROTO_SCTP, 2),
+                                          (socket.IPPROTO_SCTP, SCTP_NXTINFO)])
+def test_a_buffer_of_one_rcvinfo_sized_message_of_another_kind_is_not_read_as_rcvinfo(level, ctype):
+    buf = cmsg(ctype, b"\x07" * 28, level=level)
+    assert len(buf) == HDR + 32
+    m = _core._parse_control(buf)
+    assert (m.has_info, m.stream, m.ppid) == (False, 0, 0)
+    assert _batch._parse_control(buf)["info"] & 1 == 0
+
+
+@SETTINGS
 @given(rcvinfo, nxtinfo)
 def test_rcvinfo_with_nxtinfo(r, x):
     buf = cmsg(SCTP_RCVINFO, pack_rcvinfo(r)) + cmsg(SCTP_NXTINFO, pack_nxtinfo(x))
