@@ -589,12 +589,26 @@ class Endpoint(_AsyncReceiver[_endpoint.Endpoint]):
             context=context))
 
     async def sendall(self, data: Buffer, *, stream: int = 0, ppid: int = 0, unordered: bool = False,
-                      ttl: Optional[int] = None, context: int = 0) -> None:
-        """Send to every association (``SCTP_SENDALL``); returns None, as :meth:`csctp.Endpoint.sendall`."""
-        def once() -> int:
-            self._sync.sendall(data, stream=stream, ppid=ppid, unordered=unordered, ttl=ttl, context=context)
-            return 0
-        await self._retry_send(once)
+                      ttl: Optional[int] = None, context: int = 0) -> List[int]:
+        """Send one message to every association, each exactly once; suspends while the send buffer is full.
+
+        Returns the ids it went to; an error carries ``sent_to`` and
+        ``pending`` (see :meth:`csctp.Endpoint.sendall`).  Cancelled part-way,
+        the associations before the cancelled send have the message.
+        """
+        ids = self._sync.associations()
+        sent: List[int] = []
+        for k, aid in enumerate(ids):
+            try:
+                await self.send(data, assoc_id=aid, stream=stream, ppid=ppid, unordered=unordered, ttl=ttl,
+                                context=context)
+            except BrokenPipeError:
+                continue            # ended since it was listed
+            except OSError as e:
+                _endpoint.sendall_failed(e, sent, ids[k:])
+                raise
+            sent.append(aid)
+        return sent
 
     async def send_batch(self, buffers: Buffers, *, streams: PerMessage = 0, ppids: PerMessage = 0,
                          flags: PerMessage = 0, assoc_ids: PerMessage = 0) -> int:

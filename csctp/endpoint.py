@@ -28,6 +28,12 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["Endpoint", "EndpointAssociation"]
 
 
+def sendall_failed(e: BaseException, sent: List[int], pending: List[int]) -> None:
+    """How far a sendall got (sync or aio): *sent* got the message, *pending* did not."""
+    e.sent_to = sent            # type: ignore[attr-defined]
+    e.pending = pending         # type: ignore[attr-defined]
+
+
 class Endpoint(_Receiver):
     """A one-to-many SCTP endpoint (``SOCK_SEQPACKET``).
 
@@ -189,15 +195,35 @@ class Endpoint(_Receiver):
         return n
 
     def sendall(self, data: Buffer, *, stream: int = 0, ppid: int = 0, unordered: bool = False,
-                ttl: Optional[int] = None, context: int = 0) -> None:
-        """Send one message to every association of this endpoint at once (``SCTP_SENDALL``).
+                ttl: Optional[int] = None, context: int = 0) -> List[int]:
+        """Send one message to every association of this endpoint, each exactly once.
 
-        Returns None: the kernel says neither how many associations the
-        message went to nor how much each took (it fails as a whole or
-        not at all, raising ``OSError``).
+        Returns the ids of the associations it went to.  One send per
+        association, each all or nothing, rather than the kernel's
+        ``SCTP_SENDALL``: when the send buffer fills part-way through the
+        associations, that one fails with EAGAIN after some of them got the
+        message, without saying which, and a retry would deliver it twice.
+        An association that ends meanwhile is skipped (as ``SCTP_SENDALL``
+        skips it).  A blocking endpoint waits for room association by
+        association (the timeout applies to each send).  Any error, such as
+        ``BlockingIOError`` on a non-blocking endpoint or ``TimeoutError``,
+        says how far it got: ``e.sent_to`` lists the ids the message went
+        to, ``e.pending`` the ids it did not (the failed one first); send to
+        those to finish.
         """
-        self._sock.send(data, stream=stream, ppid=ppid, flags=_send_flags(unordered, C.SCTP_SENDALL),
-                        context=context, ttl=ttl)
+        ids = self.associations()
+        sent: List[int] = []
+        for k, aid in enumerate(ids):
+            try:
+                self._sock.send(data, stream=stream, ppid=ppid, flags=_send_flags(unordered), context=context,
+                                assoc_id=aid, ttl=ttl)
+            except BrokenPipeError:
+                continue            # ended since it was listed
+            except OSError as e:
+                sendall_failed(e, sent, ids[k:])
+                raise
+            sent.append(aid)
+        return sent
 
     def send_batch(self, buffers: Buffers, *, streams: PerMessage = 0, ppids: PerMessage = 0,
                    flags: PerMessage = 0, assoc_ids: PerMessage = 0) -> int:

@@ -103,7 +103,7 @@ def test_one_to_many_gateway_answers_each_association_and_peels_one_off():
         got = [await clients[3].recv() for _ in range(2)]
         assert [(m.data, m.stream, m.ppid) for m in got] == [(b"object", 2, 5), (b"handle", 3, 0)]
         # broadcast to everyone
-        assert await gw.sendall(b"bye", ppid=7) is None
+        assert sorted(await gw.sendall(b"bye", ppid=7)) == sorted(gw.associations())
         for c in clients:
             assert (await c.recv()).data == b"bye"
         # peel client 0's association off into its own asyncio association
@@ -250,6 +250,48 @@ def test_back_pressure_suspends_the_sender_and_drops_nothing():
             x.close()
 
     run(main())
+
+
+@pytest.mark.parametrize("kind", LOOPS)
+def test_sendall_parks_on_a_full_send_buffer_and_reaches_every_association_once(kind):
+    # the kernel's SCTP_SENDALL can fail part-way on a full buffer without saying which
+    # associations got the message; a retry of it sent the message twice to those
+    count, size = 30, 1000
+
+    async def main():
+        gw = csctp.aio.Endpoint("127.0.0.1:0")
+        gw.sync.socket.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 8192)
+        port = gw.sync.local_addresses[0][1]
+        clients = [csctp.connect(f"127.0.0.1:{port}", timeout=30) for _ in range(3)]
+        for i, c in enumerate(clients):
+            c.socket.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            c.send(b"%d" % i)
+        ids = sorted([(await gw.recv()).assoc_id for _ in clients])
+
+        async def broadcaster():
+            for k in range(count):              # far more than the buffers hold: it parks
+                assert sorted(await gw.sendall(b"%06d" % k + b"x" * (size - 6))) == ids
+
+        t = asyncio.get_running_loop().create_task(broadcaster())
+        for _ in range(1000):
+            await asyncio.sleep(0.005)
+            if gw._io.registered[1]:             # parked on writability
+                break
+        assert gw._io.registered[1] and not t.done()
+
+        def drain(c):
+            c.settimeout(30)
+            return [int(c.recv().data[:6]) for _ in range(count)]
+
+        loop = asyncio.get_running_loop()
+        got = await asyncio.gather(*(loop.run_in_executor(None, drain, c) for c in clients))
+        await t
+        assert got == [list(range(count))] * len(clients)     # each once, in order, to everyone
+        for c in clients:
+            c.close()
+        gw.close()
+
+    run(main(), kind)
 
 
 @pytest.mark.parametrize("kind", LOOPS)

@@ -134,7 +134,7 @@ def test_an_endpoint_association_has_the_names_of_an_association():
     # the per-id methods it replaces are gone
     for gone in ("status", "peer_addresses", "abort", "shutdown"):
         assert gone not in public(csctp.Endpoint), gone
-    assert returns(csctp.Endpoint.sendall) == returns(csctp.aio.Endpoint.sendall) == "None"
+    assert returns(csctp.Endpoint.sendall) == returns(csctp.aio.Endpoint.sendall) == "List[int]"
 
 
 @NOKERNEL

@@ -2,6 +2,7 @@
 
 import select
 import socket
+import threading
 import time
 
 import pytest
@@ -78,8 +79,84 @@ def test_sendall_reaches_every_association(gateway):
         c.send(b"hello")
     for _ in cs:
         ep.recv()
-    assert ep.sendall(b"broadcast", ppid=5) is None
+    assert sorted(ep.sendall(b"broadcast", ppid=5)) == sorted(ep.associations())
     assert [(m.data, m.ppid) for m in (c.recv() for c in cs)] == [(b"broadcast", 5)] * 3
+
+
+def _fill_with_sendall(ep, clients):
+    """Associations whose peers do not read, and sendall until the endpoint's send buffer is full.
+
+    Returns ({assoc_id: client index}, how many sendall calls went through, the BlockingIOError).
+    """
+    ep.socket.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 8192)
+    ids = {}
+    for i, c in enumerate(clients):
+        c.socket.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        c.send(b"%d" % i)
+    for _ in clients:
+        m = ep.recv()
+        ids[m.assoc_id] = int(m.data)
+    ep.settimeout(0)
+    for k in range(2000):               # bounded: the buffers hold a few of these
+        try:
+            got = ep.sendall(b"%06d" % k + b"x" * 994)
+        except BlockingIOError as e:
+            return ids, k, e
+        assert sorted(got) == sorted(ids)
+    pytest.fail("the send buffer never filled")
+
+
+def _drain(c, count, into):
+    c.settimeout(10)
+    for _ in range(count):
+        into.append(int(c.recv().data[:6]))
+
+
+def test_sendall_on_a_full_send_buffer_reaches_every_association_exactly_once(gateway):
+    # The kernel's SCTP_SENDALL fails with EAGAIN after some associations got the message
+    # when the send buffer fills part-way, and says not which: a retry sent it to them twice.
+    ep, _, client = gateway
+    cs = [client() for _ in range(4)]
+    ids, k, err = _fill_with_sendall(ep, cs)
+    assert err.pending and sorted(err.sent_to + err.pending) == sorted(ids)
+    assert not set(err.sent_to) & set(err.pending)
+    # finish message k as the error says, and 20 more through the full buffer, blocking
+    got = [[] for _ in cs]
+    threads = [threading.Thread(target=_drain, args=(c, k + 21, got[i])) for i, c in enumerate(cs)]
+    for t in threads:
+        t.start()
+    try:
+        ep.settimeout(10)
+        for aid in err.pending:
+            ep.send(b"%06d" % k + b"x" * 994, assoc_id=aid)
+        for j in range(k + 1, k + 21):
+            assert sorted(ep.sendall(b"%06d" % j + b"x" * 994)) == sorted(ids)
+    finally:
+        for t in threads:
+            t.join(60)
+    assert got == [list(range(k + 21))] * len(cs)          # each once, in order, to everyone
+
+
+def test_sendall_skips_an_association_that_ended_and_says_how_far_an_error_got(gateway, monkeypatch):
+    ep, _, client = gateway
+    cs = [client() for _ in range(3)]
+    for i, c in enumerate(cs):
+        c.send(b"%d" % i)
+    by_client = {int(m.data): m.assoc_id for m in (ep.recv() for _ in cs)}
+    listed = ep.associations()
+    cs[1].abort()
+    deadline = time.monotonic() + 10
+    while by_client[1] in ep.associations() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert by_client[1] not in ep.associations()
+    # listed before the abort: the send to the ended one fails and is skipped
+    monkeypatch.setattr(csctp.Endpoint, "associations", lambda self: listed)
+    assert sorted(ep.sendall(b"to the living")) == sorted([by_client[0], by_client[2]])
+    assert [cs[0].recv().data, cs[2].recv().data] == [b"to the living"] * 2
+    monkeypatch.undo()
+    with pytest.raises(OSError) as e:
+        ep.sendall(b"x", stream=12)     # beyond the 10 streams negotiated: the kernel refuses it
+    assert (e.value.sent_to, sorted(e.value.pending)) == ([], sorted([by_client[0], by_client[2]]))
 
 
 def test_send_needs_exactly_one_destination(gateway):
