@@ -32,16 +32,23 @@ cdef struct rcv_meta:
     sctp_assoc_t nxt_assoc_id
 
 
-cdef inline void _take_rcvinfo(rcv_meta *out, const sctp_rcvinfo *ri) noexcept nogil:
-    out.stream = ri.rcv_sid
-    out.ssn = ri.rcv_ssn
-    out.flags = ri.rcv_flags
-    out.ppid = ntohl(ri.rcv_ppid)
-    out.tsn = ri.rcv_tsn
-    out.cumtsn = ri.rcv_cumtsn
-    out.context = ri.rcv_context
-    out.assoc_id = ri.rcv_assoc_id
+cdef inline void _set_rcv(rcv_meta *out, uint16_t stream, uint16_t ssn, uint16_t flags, uint32_t wire_ppid,
+                          uint32_t tsn, uint32_t cumtsn, uint32_t context, sctp_assoc_t assoc_id) noexcept nogil:
+    """What RCVINFO (or the legacy SNDRCV, the same fields under other names) says."""
+    out.stream = stream
+    out.ssn = ssn
+    out.flags = flags
+    out.ppid = ntohl(wire_ppid)
+    out.tsn = tsn
+    out.cumtsn = cumtsn
+    out.context = context
+    out.assoc_id = assoc_id
     out.info |= META_RCV
+
+
+cdef inline void _take_rcvinfo(rcv_meta *out, const sctp_rcvinfo *ri) noexcept nogil:
+    _set_rcv(out, ri.rcv_sid, ri.rcv_ssn, ri.rcv_flags, ri.rcv_ppid, ri.rcv_tsn, ri.rcv_cumtsn, ri.rcv_context,
+             ri.rcv_assoc_id)
 
 
 cdef inline void parse_rcv_cmsgs(msghdr *msg, rcv_meta *out) noexcept nogil:
@@ -75,15 +82,8 @@ cdef inline void parse_rcv_cmsgs(msghdr *msg, rcv_meta *out) noexcept nogil:
             elif (c.cmsg_type == CSCTP_CMSG_SNDRCV and not (out.info & META_RCV)
                   and c.cmsg_len >= csctp_cmsg_len(sizeof(sctp_sndrcvinfo))):
                 si = <sctp_sndrcvinfo *>csctp_cmsg_data(c)
-                out.stream = si.sinfo_stream
-                out.ssn = si.sinfo_ssn
-                out.flags = si.sinfo_flags
-                out.ppid = ntohl(si.sinfo_ppid)
-                out.tsn = si.sinfo_tsn
-                out.cumtsn = si.sinfo_cumtsn
-                out.context = si.sinfo_context
-                out.assoc_id = si.sinfo_assoc_id
-                out.info |= META_RCV
+                _set_rcv(out, si.sinfo_stream, si.sinfo_ssn, si.sinfo_flags, si.sinfo_ppid, si.sinfo_tsn,
+                         si.sinfo_cumtsn, si.sinfo_context, si.sinfo_assoc_id)
             elif c.cmsg_type == CSCTP_CMSG_NXTINFO and c.cmsg_len >= csctp_cmsg_len(sizeof(sctp_nxtinfo)):
                 ni = <sctp_nxtinfo *>csctp_cmsg_data(c)
                 out.nxt_stream = ni.nxt_sid
