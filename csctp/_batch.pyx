@@ -49,9 +49,9 @@ Sending
 -------
 :func:`send_batch` sends a sequence of buffers (or the rows of a 2-D
 C-contiguous array) with ONE ``sendmmsg`` call, an SNDINFO control message
-with each message's values, straight from the callers' buffers.  It returns how many
-messages the kernel took; on a non-blocking socket that may be fewer than
-given (the rest were not sent and can be retried), never lost.
+with each message's values, straight from the callers' buffers.  It returns
+how many messages the kernel took; on a non-blocking socket that may be
+fewer than given (the rest were not sent and can be retried), never lost.
 """
 
 cimport cython
@@ -66,11 +66,6 @@ from cpython.bytes cimport PyBytes_FromStringAndSize, PyBytes_AS_STRING, PyBytes
 from cpython.exc cimport PyErr_CheckSignals
 from cpython.list cimport PyList_GET_ITEM
 from cpython.object cimport PyObject
-
-cdef extern from "Python.h":
-    # raw forms: send_batch holds the items it sends from by pointer, without a list copy
-    void _incref "Py_INCREF"(PyObject *o)
-    void _decref "Py_DECREF"(PyObject *o)
 from cpython.long cimport PyLong_AsLongLongAndOverflow
 from cpython.mem cimport PyMem_Malloc, PyMem_Calloc, PyMem_Free
 from libc.stdlib cimport malloc, free
@@ -83,6 +78,11 @@ from csctp._core cimport Socket, as_socket, Reassembler
 from csctp._convert cimport as_int
 from csctp._message cimport Message, message_new, rcv_meta, parse_rcv_cmsgs
 from csctp._addr cimport sockaddr_to_py
+
+cdef extern from "Python.h":
+    # raw forms: send_batch holds the items it sends from by pointer, without a list copy
+    void _incref "Py_INCREF"(PyObject *o)
+    void _decref "Py_DECREF"(PyObject *o)
 
 import numpy as np
 
@@ -1009,7 +1009,7 @@ def send_batch(sock, buffers, streams=None, ppids=None, flags=None, assoc_ids=No
     cdef bint have_whole = False
     cdef Py_buffer *views = NULL
     cdef Py_ssize_t nviews = 0
-    cdef PyObject **held = NULL         # the bytes objects sent from, each with a reference of ours
+    cdef PyObject **held = NULL         # the items sent from, each with a reference of ours
     cdef Py_ssize_t nheld = 0
     cdef Py_ssize_t n, i, ninfo, rowlen = 0
     cdef list seq = None
