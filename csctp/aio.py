@@ -605,7 +605,7 @@ class Endpoint(_AsyncReceiver[_endpoint.Endpoint]):
             except BrokenPipeError:
                 continue            # ended since it was listed
             except OSError as e:
-                _endpoint.sendall_failed(e, sent, ids[k:])
+                _endpoint._sendall_failed(e, sent, ids[k:])
                 raise
             sent.append(aid)
         return sent

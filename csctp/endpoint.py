@@ -28,7 +28,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["Endpoint", "EndpointAssociation"]
 
 
-def sendall_failed(e: BaseException, sent: List[int], pending: List[int]) -> None:
+def _sendall_failed(e: BaseException, sent: List[int], pending: List[int]) -> None:
     """How far a sendall got (sync or aio): *sent* got the message, *pending* did not."""
     e.sent_to = sent            # type: ignore[attr-defined]
     e.pending = pending         # type: ignore[attr-defined]
@@ -215,12 +215,11 @@ class Endpoint(_Receiver):
         sent: List[int] = []
         for k, aid in enumerate(ids):
             try:
-                self._sock.send(data, stream=stream, ppid=ppid, flags=_send_flags(unordered), context=context,
-                                assoc_id=aid, ttl=ttl)
+                self.send(data, assoc_id=aid, stream=stream, ppid=ppid, unordered=unordered, ttl=ttl, context=context)
             except BrokenPipeError:
                 continue            # ended since it was listed
             except OSError as e:
-                sendall_failed(e, sent, ids[k:])
+                _sendall_failed(e, sent, ids[k:])
                 raise
             sent.append(aid)
         return sent

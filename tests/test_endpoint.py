@@ -1,5 +1,6 @@
 """csctp.Endpoint (one-to-many) on the real kernel: ids, replies, sendall, peeloff, autoclose, events."""
 
+import errno
 import select
 import socket
 import threading
@@ -135,6 +136,31 @@ def test_sendall_on_a_full_send_buffer_reaches_every_association_exactly_once(ga
         for t in threads:
             t.join(60)
     assert got == [list(range(k + 21))] * len(cs)          # each once, in order, to everyone
+
+
+def test_a_sendall_parked_on_a_full_buffer_fails_when_another_thread_closes_the_endpoint(gateway):
+    ep, _, client = gateway
+    cs = [client() for _ in range(4)]
+    ids, k, _ = _fill_with_sendall(ep, cs)
+    ep.settimeout(30)
+    out = {}
+
+    def broadcast():
+        try:
+            out["ids"] = ep.sendall(b"%06d" % k + b"x" * 994)
+        except OSError as e:
+            out["error"] = e
+
+    t = threading.Thread(target=broadcast)
+    t.start()
+    time.sleep(0.5)
+    assert t.is_alive()                 # parked: nobody reads
+    ep.close()
+    t.join(10)
+    assert not t.is_alive() and "ids" not in out
+    e = out["error"]
+    assert e.errno == errno.EBADF
+    assert e.pending and sorted(e.sent_to + e.pending) == sorted(ids)
 
 
 def test_sendall_skips_an_association_that_ended_and_says_how_far_an_error_got(gateway, monkeypatch):
