@@ -17,6 +17,10 @@ cdef struct connectx_call:
 
 ctypedef Py_ssize_t (*sys_impl)(int fd, void *arg) noexcept nogil
 
+# what Socket.call(..., again=True) returns for EAGAIN
+cdef enum:
+    CALL_AGAIN = -2
+
 
 cdef class Reassembler:
     cdef dict _parts                # (assoc_id, stream or -1, is_notification) -> [bytes, ...]
@@ -42,7 +46,7 @@ cdef class Socket:
     cdef PyObject *_spare           # recv's reused receive buffer (a bytes of recv_size), or NULL
 
     cdef int _check_open(self, str op) except -1
-    cdef Py_ssize_t call(self, short events, sys_impl impl, void *arg, str op, bint hold=*) except -1
+    cdef Py_ssize_t call(self, short events, sys_impl impl, void *arg, str op, bint hold=*, bint again=*) except -1
     cdef int _wait(self, int fd, short events, str op, double *deadline) except -1
     cdef int _sleep(self, double seconds, str op) except -1
     cdef int _wake_fd(self, str op) except -1
@@ -51,10 +55,10 @@ cdef class Socket:
     cdef sctp_assoc_t _connectx(self, connectx_call *c, str op) except? -1
     cdef bint _holds(self, const msghdr *msg) noexcept
     cdef Py_ssize_t _sendmsg(self, msghdr *msg, int flags, str op) except -1
-    cdef Py_ssize_t _recvmsg(self, msghdr *msg, int flags, str op) except -1
+    cdef Py_ssize_t _recvmsg(self, msghdr *msg, int flags, str op, bint again=*) except -1
     cdef Py_ssize_t send_msg(self, object data, uint16_t sid, uint32_t p, uint16_t fl, uint32_t ctx,
                              sctp_assoc_t aid, object ttl, object to) except -1
-    cdef Message recv_msg(self, Py_ssize_t size, int fl)
+    cdef Message recv_msg(self, Py_ssize_t size, int fl, bint again=*)
     cdef void _keep_spare(self, PyObject *raw) noexcept
     cdef Message recv_into_msg(self, object buffer, Py_ssize_t want, int fl, Py_ssize_t *nbytes)
     cdef int _setint(self, int level, int name, int value, str op) except -1

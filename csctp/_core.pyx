@@ -578,7 +578,8 @@ cdef class Socket:
             raise OSError(EBADF, f"{op}: socket is closed")
         return 0
 
-    cdef Py_ssize_t call(self, short events, sys_impl impl, void *arg, str op, bint hold=False) except -1:
+    cdef Py_ssize_t call(self, short events, sys_impl impl, void *arg, str op, bint hold=False,
+                         bint again=False) except -1:
         """Run *impl* on this socket's descriptor: the one system-call loop of csctp.
 
         The GIL is released around the call, unless *hold*: then *impl* must
@@ -587,7 +588,10 @@ cdef class Socket:
         is cheaper than handing it over and taking it back, which is most of a
         small message's cost in user space; the waits (``poll``) always release
         it.  EINTR runs the signal handlers and
-        retries; EAGAIN raises ``BlockingIOError`` (timeout 0), or waits for
+        retries; EAGAIN returns ``CALL_AGAIN`` if *again* (an event loop's
+        try before it waits: "not yet" is its common case, and an exception
+        with its traceback is most of that case's cost), raises
+        ``BlockingIOError`` (timeout 0), or waits for
         *events* until the deadline (``TimeoutError``) and retries; any other
         errno raises the matching ``OSError`` naming *op*.  The call is counted
         while it runs, so that a concurrent :meth:`close` cannot free the
@@ -619,6 +623,8 @@ cdef class Socket:
                 if err == EINTR:
                     PyErr_CheckSignals()
                 elif err == EAGAIN:
+                    if again:
+                        return CALL_AGAIN
                     if self._timeout == 0.0:
                         raise BlockingIOError(err, f"{op}: resource temporarily unavailable (non-blocking socket)")
                     if self._closing:
@@ -712,14 +718,14 @@ cdef class Socket:
         c.flags = (flags | MSG_DONTWAIT) if hold else flags
         return self.call(POLLOUT, _sendmsg_impl, &c, op, hold)
 
-    cdef Py_ssize_t _recvmsg(self, msghdr *msg, int flags, str op) except -1:
+    cdef Py_ssize_t _recvmsg(self, msghdr *msg, int flags, str op, bint again=False) except -1:
         cdef msg_call c
         cdef bint hold = self._holds(msg)
         c.msg = msg
         c.flags = (flags | MSG_DONTWAIT) if hold else flags
         c.controllen = msg.msg_controllen
         c.namelen = msg.msg_namelen
-        return self.call(POLLIN, _recvmsg_impl, &c, op, hold)
+        return self.call(POLLIN, _recvmsg_impl, &c, op, hold, again)
 
     # ---- addresses and associations ----------------------------------------
 
@@ -1169,8 +1175,9 @@ cdef class Socket:
         cdef int fl = <int>as_int(flags, "recv: flags", 0, INT_MAX)
         return self.recv_msg(size, fl)
 
-    cdef Message recv_msg(self, Py_ssize_t size, int fl):
-        """:meth:`recv` with its arguments converted (*size* 0: :attr:`recv_size`)."""
+    cdef Message recv_msg(self, Py_ssize_t size, int fl, bint again=False):
+        """:meth:`recv` with its arguments converted (*size* 0: :attr:`recv_size`); with *again*,
+        None when nothing is there yet (see call())."""
         cdef PyObject *raw
         cdef object data
         cdef msghdr msg
@@ -1198,10 +1205,13 @@ cdef class Socket:
         msg.msg_controllen = sizeof(cbuf)
         msg.msg_flags = 0
         try:
-            n = self._recvmsg(&msg, fl, "recv")
+            n = self._recvmsg(&msg, fl, "recv", again)
         except BaseException:
             self._keep_spare(raw)
             raise
+        if n == CALL_AGAIN:
+            self._keep_spare(raw)
+            return None
         if n <= RECV_COPY_MAX:
             try:
                 data = PyBytes_FromStringAndSize(_bytes_buf(raw), n)

@@ -6,7 +6,7 @@ and, through them, :mod:`csctp.aio`) is a subclass of :class:`Engine`.  The
 engine's state lives here as C fields (the socket, its reassembler, the
 read-ahead queue, the end), and so do the calls that run once per message:
 ``recv``, ``recv_into``, ``recv_batch``, ``send``, ``send_batch``, the step :mod:`csctp.aio`
-drives and ``csctp.aio.Association.send`` (:func:`aio_send`).  They
+drives and ``csctp.aio``'s ``recv`` and ``send`` (:func:`aio_recv`, :func:`aio_send`).  They
 handle the case that is almost always true, that nothing was read ahead, no
 piece of a message is waiting to be joined and the end is not yet known,
 with one C call into the socket core and no Python frame.  Everything else,
@@ -23,6 +23,7 @@ from csctp._convert cimport as_int, as_u32
 from csctp.includes.socket cimport MSG_EOR
 from csctp.includes.sctp cimport MSG_NOTIFICATION, SCTP_UNORDERED, sctp_assoc_t
 
+from errno import EBADF
 from socket import SOCK_STREAM
 
 import csctp        # csctp.send_batch: loaded with numpy on first use, then a plain attribute (csctp.__getattr__)
@@ -168,16 +169,25 @@ cdef class Engine:
 
     def _recv_step(self):
         """One receive system call (see ``_Receiver``): a whole data message or None; never raises the end."""
+        return self._step(False)
+
+    def _try_step(self):
+        """:meth:`_recv_step` for an event loop: False, not ``BlockingIOError``, when nothing is there yet."""
+        return self._step(True)
+
+    cdef object _step(self, bint again):
         cdef Message m
         if self._end is not None:
             return None
         try:
-            m = self._sock.recv_msg(0, 0)
+            m = self._sock.recv_msg(0, 0, again)
         except OSError as e:
             self._sock_error(e)
             if self._end is not None:
                 return None
             raise
+        if m is None:
+            return False
         if (m.msg_flags & (MSG_EOR | MSG_NOTIFICATION)) == MSG_EOR and m.data and not self._reasm._parts:
             return m
         return self._sort(m)
@@ -212,6 +222,129 @@ cdef class Engine:
         cdef unsigned int ctx = as_u32(context, "send: context")
         return self._sock.send_msg(data, <unsigned short>sid, p, SCTP_UNORDERED if unordered else 0, ctx,
                                    0, ttl, None)
+
+
+cdef class FdWaiter:
+    """Readiness waits on one descriptor for :mod:`csctp.aio`: at most one reader and one writer callback registered.
+
+    Compiled because a request/response exchange waits once per message on
+    each side, and the time from the loop's wake-up to the task's next
+    system call is the round trip's critical path.
+    """
+
+    cdef readonly object loop
+    cdef readonly int fd
+    cdef readonly tuple waiters         # (readers, writers): lists of futures
+    cdef bint _registered[2]
+
+    def __init__(self, loop, int fd):
+        self.loop = loop
+        self.fd = fd
+        self.waiters = ([], [])
+        self._registered[0] = self._registered[1] = False
+
+    @property
+    def registered(self):
+        """(reader, writer): whether the loop watches the descriptor for each."""
+        return (self._registered[0], self._registered[1])
+
+    def _fire(self, int write):
+        # The reader stays registered while coroutines keep waiting: a receive loop
+        # (request/response, a stream of messages) then costs no epoll_ctl per message.
+        # Readiness that nobody waits for unregisters it, so an unread socket does not
+        # spin the loop.
+        cdef list futs = self.waiters[write]
+        if not futs:
+            self._unregister(write)
+            return
+        _wake(futs)
+
+    cdef _unregister(self, int write):
+        if self._registered[write]:
+            self._registered[write] = False
+            (self.loop.remove_writer if write else self.loop.remove_reader)(self.fd)
+
+    async def wait(self, int write):
+        """Suspend until the descriptor is readable (0) or writable (1)."""
+        if self.fd < 0:
+            raise OSError(EBADF, "wait: socket is closed")
+        fut = self.loop.create_future()
+        cdef list futs = self.waiters[write]
+        futs.append(fut)
+        if not self._registered[write]:
+            (self.loop.add_writer if write else self.loop.add_reader)(self.fd, self._fire, write)
+            self._registered[write] = True
+        try:
+            await fut
+        except BaseException:
+            # cancelled or failed: a callback nobody waits for does not outlive its last waiter
+            if fut in futs:
+                futs.remove(fut)
+            if not futs:
+                self._unregister(write)
+            raise
+        if write and not futs:
+            self._unregister(1)     # writable is a socket's usual state: watch it only while waiting
+
+    def wake_readers(self):
+        """Let every coroutine waiting to read re-check its queue (data or events arrived for it)."""
+        _wake(self.waiters[0])
+
+    def forget(self):
+        """The owner is gone without close(): stop watching before its descriptor is closed and reused."""
+        if self._registered[0] or self._registered[1]:
+            try:
+                self.close()
+            except Exception:       # a finalizer; the loop may be closed or in another thread
+                pass
+
+    def close(self):
+        """Remove the callbacks and fail the waiters: the descriptor is about to be closed."""
+        cdef int write
+        for write in range(2):
+            self._unregister(write)
+            for f in self.waiters[write]:
+                if not f.done():
+                    f.set_exception(OSError(EBADF, "socket closed while waiting"))
+            self.waiters[write].clear()
+        self.fd = -1
+
+
+cdef _wake(list futs):
+    for f in futs:
+        if not f.done():
+            f.set_result(None)
+    futs.clear()
+
+
+@cython.embedsignature(False)       # the documentation shows it as aio.Association.recv()
+async def aio_recv(self):
+    """Receive one whole user message (see :meth:`csctp.Association.recv`); suspends until one arrives.
+
+    At the association's end raises what :meth:`csctp.Association.recv`
+    raises (:class:`csctp.AssociationClosed`, ``ConnectionResetError``),
+    after every message that came before it.
+    """
+    # csctp.aio's Association.recv and Endpoint.recv, compiled: in request/response and in a
+    # receiver that keeps up, every call tries, finds nothing, waits for the loop and tries
+    # again; here that is two C calls and one wait.  Anything else (data read ahead, the
+    # end, another coroutine waiting to read, a notification or piece read) goes to the
+    # Python loop that handles every case.
+    cdef Engine eng = self._sync
+    cdef FdWaiter io = self._io
+    cdef list readers = io.waiters[0]
+    cdef int i
+    for i in range(64):     # a wake-up with nothing to read (another reader took it) waits again
+        if readers or not eng._nothing_ahead():
+            break
+        m = eng._step(True)
+        if m is False:
+            await io.wait(0)
+        elif m is None:
+            break
+        else:
+            return m
+    return await self._recv_rest()
 
 
 @cython.embedsignature(False)       # the documentation shows it as aio.Association.send(data, ...)

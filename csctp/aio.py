@@ -50,81 +50,8 @@ __all__ = ["Association", "Endpoint", "EndpointAssociation", "Listener", "OutStr
            "Server", "start_server"]
 
 
-class _FdWaiter:
-    """Readiness waits on one descriptor: at most one reader and one writer callback registered."""
-
-    def __init__(self, loop: asyncio.AbstractEventLoop, fd: int) -> None:
-        self.loop = loop
-        self.fd = fd
-        self.waiters: Tuple[List["asyncio.Future[None]"], List["asyncio.Future[None]"]] = ([], [])
-        self.registered = [False, False]
-
-    def _fire(self, write: int) -> None:
-        # The reader stays registered while coroutines keep waiting: a receive loop
-        # (request/response, a stream of messages) then costs no epoll_ctl per message.
-        # Readiness that nobody waits for unregisters it, so an unread socket does not
-        # spin the loop.
-        futs = self.waiters[write]
-        if not futs:
-            self._unregister(write)
-            return
-        self._wake(futs)
-
-    @staticmethod
-    def _wake(futs: List["asyncio.Future[None]"]) -> None:
-        for f in futs:
-            if not f.done():
-                f.set_result(None)
-        futs.clear()
-
-    def _unregister(self, write: int) -> None:
-        if self.registered[write]:
-            self.registered[write] = False
-            (self.loop.remove_writer if write else self.loop.remove_reader)(self.fd)
-
-    async def wait(self, write: int) -> None:
-        """Suspend until the descriptor is readable (0) or writable (1)."""
-        if self.fd < 0:
-            raise OSError(_errno.EBADF, "wait: socket is closed")
-        fut: asyncio.Future[None] = self.loop.create_future()
-        futs = self.waiters[write]
-        futs.append(fut)
-        if not self.registered[write]:
-            (self.loop.add_writer if write else self.loop.add_reader)(self.fd, self._fire, write)
-            self.registered[write] = True
-        try:
-            await fut
-        except BaseException:
-            # cancelled or failed: a callback nobody waits for does not outlive its last waiter
-            if fut in futs:
-                futs.remove(fut)
-            if not futs:
-                self._unregister(write)
-            raise
-        if write and not futs:
-            self._unregister(1)     # writable is a socket's usual state: watch it only while waiting
-
-    def wake_readers(self) -> None:
-        """Let every coroutine waiting to read re-check its queue (data or events arrived for it)."""
-        self._wake(self.waiters[0])
-
-    def forget(self) -> None:
-        """The owner is gone without close(): stop watching before its descriptor is closed and reused."""
-        if self.registered[0] or self.registered[1]:
-            try:
-                self.close()
-            except Exception:       # noqa: BLE001 - a finalizer; the loop may be closed or in another thread
-                pass
-
-    def close(self) -> None:
-        """Remove the callbacks and fail the waiters: the descriptor is about to be closed."""
-        for write in (0, 1):
-            self._unregister(write)
-            for f in self.waiters[write]:
-                if not f.done():
-                    f.set_exception(OSError(_errno.EBADF, "socket closed while waiting"))
-            self.waiters[write].clear()
-        self.fd = -1
+# readiness waits on one descriptor (compiled: the wake-up is every round trip's critical path)
+_FdWaiter = _engine.FdWaiter
 
 
 # bound of the receive loops: each turn takes an item or waits for readiness, so far more than any run needs
@@ -173,35 +100,25 @@ class _AsyncReceiver(_Watched, Generic[_S]):
         eng = self._sync
         before = eng._arrivals
         try:
-            m: Optional[Message] = eng._recv_step()
-        except BlockingIOError:
-            await self._io.wait(0)
-            return None
+            m: Union[Message, None, bool] = eng._try_step()
         except BaseException:
             self._io.wake_readers()
             raise
+        if m is False:
+            await self._io.wait(0)
+            return None
+        assert not isinstance(m, bool)
         if m is not None or eng._arrivals != before:
             self._io.wake_readers()
         return m
 
-    async def recv(self) -> Message:
-        """Receive one whole user message (see :meth:`csctp.Association.recv`); suspends until one arrives.
+    # compiled (csctp._engine): the common case of every asyncio receiver, then _recv_rest
+    recv = _engine.aio_recv
 
-        At the association's end raises what :meth:`csctp.Association.recv`
-        raises (:class:`csctp.AssociationClosed`, ``ConnectionResetError``),
-        after every message that came before it.
-        """
+    async def _recv_rest(self) -> Message:
+        """:meth:`recv` past its common case: read-ahead, the end, other readers waiting."""
         eng = self._sync
         pending = eng._pending
-        if not pending and eng._end is None and not self._io.waiters[0]:
-            # the common case, with no other reader to wake: one step, a whole message
-            try:
-                got = eng._recv_step()
-            except BlockingIOError:
-                got = None
-                await self._io.wait(0)      # nothing queued: wait before the loop's step tries again
-            if got is not None:
-                return got
         for _ in range(_FOREVER):
             if pending.ndata:
                 m: Message = pending.take(True)

@@ -348,7 +348,8 @@ class _Receiver(Engine):
     ``_recv_step()`` makes one receive system call (with the socket's
     timeout) and returns a whole data message or None (a piece, or a
     notification queued or consumed); it never raises the end, it records
-    it in ``_end``.  ``_take(data)`` takes the next queued message or
+    it in ``_end``.  ``_try_step()`` is the same step that returns False
+    instead of raising ``BlockingIOError`` when nothing is there yet.  ``_take(data)`` takes the next queued message or
     notification, ``_arrivals`` counts what was queued or ended (compare it
     around a step to know whether to wake other readers), and
     ``_end_error(op)`` builds the exception of the end.
