@@ -80,6 +80,8 @@ IMPLS = {
     "aio-uvloop": (("py", "aio-uvloop-send"), ("py", "aio-uvloop-recv")),
     "aio-batch": (("py", "aio-send_batch"), ("py", "aio-recv_batch")),
     "aio-uvloop-batch": (("py", "aio-uvloop-send_batch"), ("py", "aio-uvloop-recv_batch")),
+    "aio-proto": (("py", "proto-send"), ("py", "proto-recv")),
+    "aio-uvloop-proto": (("py", "proto-uvloop-send"), ("py", "proto-uvloop-recv")),
     "asyncio-tcp": (("py", "tcp-send"), ("py", "tcp-recv")),
 }
 # implementations measured only in some cases (the front door's rows: one association, one-to-one)
@@ -90,12 +92,15 @@ ONLY_IN = {
     "aio-uvloop": lambda c: c["style"] == "1to1" and c["assocs"] == 1,
     "aio-batch": lambda c: c["style"] == "1to1" and c["assocs"] == 1,
     "aio-uvloop-batch": lambda c: c["style"] == "1to1" and c["assocs"] == 1,
+    "aio-proto": lambda c: c["style"] == "1to1" and c["assocs"] == 1,
+    "aio-uvloop-proto": lambda c: c["style"] == "1to1" and c["assocs"] == 1,
     # TCP has no SCTP peer for the C sender (rx) and no streams
     "asyncio-tcp": lambda c: c["test"] in ("tput", "rtt") and c["style"] == "1to1" and c["assocs"] == 1
     and c["streams"] == 1,
 }
 # the asyncio rows, and what they are compared with (bench/run.py --only with these; results/aio.md)
-AIO = ("csctp-assoc", "aio-asyncio", "aio-uvloop", "aio-batch", "aio-uvloop-batch", "asyncio-tcp")
+AIO = ("csctp-assoc", "aio-asyncio", "aio-uvloop", "aio-batch", "aio-uvloop-batch", "aio-proto", "aio-uvloop-proto",
+       "asyncio-tcp")
 DESCR = {
     "c-sctp": "C sctp_sendmsg -> sctp_recvmsg",
     "c-mmsg": "C sendmmsg (SNDINFO) -> recvmmsg (RCVINFO), 64/call",
@@ -112,6 +117,8 @@ DESCR = {
     "aio-uvloop": "csctp.aio Association.send -> recv, uvloop",
     "aio-batch": "csctp.aio send_batch (64) -> recv_batch(64) + `for m in batch`, asyncio event loop",
     "aio-uvloop-batch": "csctp.aio send_batch (64) -> recv_batch(64) + `for m in batch`, uvloop",
+    "aio-proto": "csctp.aio Transport.send -> Protocol.message_received (callbacks), asyncio event loop",
+    "aio-uvloop-proto": "csctp.aio Transport.send -> Protocol.message_received (callbacks), uvloop",
     "asyncio-tcp": "asyncio streams over TCP loopback, 4-byte length prefix per message (write+drain, "
                    "readexactly x2)",
 }
@@ -585,7 +592,7 @@ def evaluate_targets(runs, mem):
           "csctp-recv_into", "rx", "recv_cpu_us_per_msg", "≤", 1.0)
     ratio("Association.recv_batch receiver CPU/msg vs C recvmmsg (128 B, rx)", "csctp-recv_batch", "c-mmsg",
           "rx", "recv_cpu_us_per_msg", "≤", 1.15)
-    for aio_impl in ("aio-asyncio", "aio-uvloop"):
+    for aio_impl in ("aio-asyncio", "aio-uvloop", "aio-proto", "aio-uvloop-proto"):
         ratio(f"{aio_impl} one-way msg/s vs sync Association (128 B, tput)", aio_impl, "csctp-assoc", "tput",
               "msgs_per_s", "≥", 0.8)
         ratio(f"{aio_impl} RTT p50 vs sync Association (128 B, rtt)", aio_impl, "csctp-assoc", "rtt",

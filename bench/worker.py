@@ -40,7 +40,8 @@ IMPLS = ("stdlib-recv_into", "stdlib-recvmsg", "pysctp", "csctp-recv", "csctp-re
          "py3-sctp", "stdlib-send")
 # csctp's front door (csctp.listen/connect -> Association, csctp.Endpoint, csctp.aio): run by role_front
 FRONT = ("front-recv", "front-recv_into", "front-recv_batch", "front-recv_batch-call", "endpoint-recv",
-         "aio-recv", "aio-uvloop-recv", "aio-recv_batch", "aio-uvloop-recv_batch",
+         "aio-recv", "aio-uvloop-recv", "aio-recv_batch", "aio-uvloop-recv_batch", "proto-recv", "proto-uvloop-recv",
+         "proto-send", "proto-uvloop-send",
          "front-send", "front-send_batch", "aio-send", "aio-uvloop-send", "aio-send_batch", "aio-uvloop-send_batch",
          "tcp-recv", "tcp-send")
 # py3-sctp's module is also called ``sctp``: it lives in its own directory (make bench-deps), put first on
@@ -771,7 +772,7 @@ def role_front(a):
     payload = bytes(a.size)
     if a.assocs != 1:
         raise SystemExit("worker: the front-door rows use one association")
-    if impl.startswith(("aio", "tcp")):
+    if impl.startswith(("aio", "tcp", "proto")):
         import asyncio
         if "uvloop" in impl:
             import uvloop
@@ -779,7 +780,8 @@ def role_front(a):
         else:
             runner = asyncio.Runner()
         with runner:
-            runner.run(tcp_front(a, expect, payload) if impl.startswith("tcp") else aio_front(a, expect, payload))
+            front = tcp_front if impl.startswith("tcp") else proto_front if impl.startswith("proto") else aio_front
+            runner.run(front(a, expect, payload))
         return
     if a.role in ("recv", "echo"):
         if impl == "endpoint-recv":
@@ -956,6 +958,114 @@ async def aio_front(a, expect, payload):
             await sd(b"\x01", stream=sid, ppid=PPID)
         _ping_report(rep, sent, t0, u0, s0, samples)
     assoc.close()
+
+
+async def proto_front(a, expect, payload):
+    """csctp.aio protocols: the receiver (or echo) and the sender (or ping) are callbacks, not coroutines."""
+    import asyncio
+    from csctp import aio
+    loop = asyncio.get_running_loop()
+    echo = a.role == "echo"
+
+    class Receiver(aio.Protocol):
+        def __init__(self):
+            self.msgs = self.nbytes = self.markers = 0
+            self.t_first = 0.0
+            self.reps = asyncio.Queue()
+
+        def connection_made(self, transport):
+            self.send = transport.send
+
+        def message_received(self, m):
+            if not self.t_first:
+                self.t_first = now()
+            d = m.data
+            n = len(d)
+            if n == 1:
+                self.markers += 1
+                if self.markers == expect:      # one repetition: hand its counts over, start the next
+                    self.reps.put_nowait((self.msgs, self.nbytes, self.t_first))
+                    self.msgs = self.nbytes = self.markers = 0
+                    self.t_first = 0.0
+            else:
+                self.msgs += 1
+                self.nbytes += n
+                if echo:
+                    self.send(d, stream=m.stream, ppid=PPID)
+
+    if a.role in ("recv", "echo"):
+        rx = Receiver()
+        server = await aio.create_server(lambda: rx, ("127.0.0.1", 0), ostreams=16, instreams=16)
+        emit({"port": server.address[1]})
+        for rep in range(a.reps):
+            u0, s0 = cpu()
+            res = await rx.reps.get()
+            _recv_report(rep, res, u0, s0)
+        server.close()
+        await server.wait_closed()
+        return
+
+    class Sender(aio.Protocol):
+        def __init__(self):
+            self.resumed = None
+            self.done = None
+
+        def connection_made(self, transport):
+            self.t = transport
+
+        def pause_writing(self):
+            self.resumed = loop.create_future()
+
+        def resume_writing(self):
+            self.resumed.set_result(None)
+            self.resumed = None
+
+        def message_received(self, m):          # ping: the echo came back; send the next one
+            add(pc() - self.t_sent)
+            if len(m.data) != size:
+                raise ConnectionError("short echo")
+            self.sent += 1
+            if self.sent < a.count and (self.sent & 63 or now() < self.deadline):
+                self.t_sent = pc()
+                self.t.send(payload, stream=self.sent % streams, ppid=PPID)
+            else:
+                self.done.set_result(None)
+
+    streams = a.streams
+    size = a.size
+    pc = time.perf_counter
+    transport, tx = await aio.create_connection(Sender, ("127.0.0.1", a.port), ostreams=16, instreams=16)
+    send = transport.send
+    emit({"ready": 1})
+    for rep in range(a.reps):
+        wait_go()          # blocking read: nothing else runs on this loop
+        u0, s0 = cpu()
+        t0 = now()
+        samples = []
+        add = samples.append
+        tx.deadline = t0 + a.duration
+        tx.sent = 0
+        if a.role == "ping":
+            tx.done = loop.create_future()
+            tx.t_sent = pc()
+            send(payload, stream=0, ppid=PPID)
+            await tx.done
+            sent = tx.sent
+        else:
+            deadline = tx.deadline
+            sent = 0
+            while sent < a.count:
+                send(payload, stream=sent % streams, ppid=PPID)
+                sent += 1
+                if tx.resumed is not None:
+                    await tx.resumed
+                if not sent & 63 and now() >= deadline:
+                    break
+        for sid in range(streams):
+            send(b"\x01", stream=sid, ppid=PPID)
+        _ping_report(rep, sent, t0, u0, s0, samples)
+    transport.close()
+    await transport.lost
 
 
 async def tcp_front(a, expect, payload):

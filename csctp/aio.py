@@ -26,11 +26,12 @@ for readiness and suspend.  Hence:
 from __future__ import annotations
 
 import asyncio
+import collections
 import errno as _errno
 import os
 import socket as _socket
-from typing import (TYPE_CHECKING, Any, AsyncIterator, Awaitable, Callable, Generic, List, Optional, Sequence,
-                    Set, Tuple, TypeVar, Union)
+from typing import (TYPE_CHECKING, Any, AsyncIterator, Awaitable, Callable, Deque, Generic, List, Optional,
+                    Sequence, Set, Tuple, TypeVar, Union)
 
 import csctp.association as _assoc
 import csctp.endpoint as _endpoint
@@ -47,7 +48,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from csctp._core import Buffer
 
 __all__ = ["Association", "Endpoint", "EndpointAssociation", "Listener", "OutStream", "InStream", "connect", "listen",
-           "Server", "start_server"]
+           "Server", "start_server", "Protocol", "Transport", "create_connection", "create_server"]
 
 
 # readiness waits on one descriptor (compiled: the wake-up is every round trip's critical path)
@@ -919,3 +920,399 @@ async def start_server(handler: Callable[[Association], Awaitable[object]], addr
     lst = await listen(address, backlog=backlog, ostreams=ostreams, instreams=instreams, nodelay=nodelay,
                        reuse_port=reuse_port)
     return Server(lst, handler, loop)
+
+
+# ---- protocols: callbacks instead of coroutines ------------------------------------------
+
+
+class Protocol:
+    """Callbacks for one association, called by the event loop (the shape of ``asyncio.Protocol``).
+
+    Subclass it and override what you need; :func:`create_connection` and
+    :func:`create_server` attach one to each association.  Every call runs
+    in the loop's thread, in this order: ``connection_made`` once, then
+    ``message_received`` and ``event_received`` in the order the kernel
+    delivered them, then ``connection_lost`` once.  No task, future or
+    coroutine step lies between a message's arrival and its callback, so a
+    reply sent from ``message_received`` leaves within the same loop turn:
+    the fastest round trip asyncio allows (see docs/asyncio.md).
+    """
+
+    def connection_made(self, transport: "Transport") -> None:
+        """The association is up; *transport* sends on it."""
+
+    def message_received(self, message: Message) -> None:
+        """One whole user message (pieces are joined first), with its stream, PPID and flags."""
+
+    def event_received(self, event: Event) -> None:
+        """A notification of a kind subscribed with ``transport.association.subscribe(...)``."""
+
+    def connection_lost(self, exc: Optional[BaseException]) -> None:
+        """The association is gone: None after a graceful end or ``close()``/``abort()``; else why.
+
+        ``ConnectionResetError`` after an ABORT or a lost association;
+        :class:`csctp.AssociationClosed` when the peer shut down while
+        messages were still queued in the transport (its ``unsent`` is how
+        many); the exception of a callback that raised.
+        """
+
+    def pause_writing(self) -> None:
+        """The transport's queue went above its high-water mark: stop sending until resume_writing()."""
+
+    def resume_writing(self) -> None:
+        """The queue drained below its low-water mark."""
+
+
+# a read callback handles at most this many items before the loop runs other callbacks
+_READ_TURN = 64
+# ... and a write callback sends at most this many queued messages
+_WRITE_TURN = 1024
+_HIGH_WATER = 64 * 1024
+
+
+class Transport:
+    """One association driven by the loop's callbacks for a :class:`Protocol`.
+
+    ``send()`` never blocks and never drops: a message the kernel's send
+    buffer cannot take now is copied into the transport's queue and sent,
+    in order, as soon as the socket is writable; past the high-water mark
+    the protocol's ``pause_writing()`` is called.  ``close()`` sends what is
+    queued, then shuts the association down; ``abort()`` ends it at once.
+    """
+
+    def __init__(self, association: _assoc.Association, protocol: Protocol,
+                 loop: asyncio.AbstractEventLoop) -> None:
+        association.settimeout(0)
+        self._sync = association
+        self._protocol = protocol
+        self._loop = loop
+        self._fd = association.fileno()
+        self._queue: Deque[Tuple[bytes, int, int, bool, Optional[int], int]] = collections.deque()
+        self._queued = 0                # bytes in _queue
+        self._high = _HIGH_WATER
+        self._low = _HIGH_WATER // 4
+        self._writing_paused = False
+        self._reading = False           # the reader callback is registered
+        self._read_paused = False
+        self._closing = False
+        self._lost = False              # connection_lost() was scheduled
+        self._ostreams = -1             # negotiated outbound streams, looked up when a send is queued
+        #: Resolved once the protocol's connection_lost() has run.
+        self.lost: "asyncio.Future[None]" = loop.create_future()
+
+    def _start(self) -> None:
+        """connection_made(), then deliver; if it raises, the association is closed and nothing more called."""
+        try:
+            self._protocol.connection_made(self)
+        except BaseException:
+            self._lost = self._closing = True
+            self._sync.close()
+            self.lost.set_result(None)
+            raise
+        if not self._closing and not self._read_paused:
+            self._add_reader()
+        if self._sync._pending or self._sync._end is not None:
+            self._loop.call_soon(self._read_ready)      # what was read before the protocol came
+
+    @property
+    def association(self) -> _assoc.Association:
+        """The (non-blocking) :class:`csctp.Association`: ``status``, ``paths()``, ``subscribe()``, ..."""
+        return self._sync
+
+    # ---- receiving ----
+
+    def _add_reader(self) -> None:
+        if not self._reading:
+            self._loop.add_reader(self._fd, self._read_ready)
+            self._reading = True
+
+    def _remove_reader(self) -> None:
+        if self._reading:
+            self._reading = False
+            self._loop.remove_reader(self._fd)
+
+    def _read_ready(self) -> None:
+        eng = self._sync
+        pending = eng._pending
+        proto = self._protocol
+        for _ in range(_READ_TURN):
+            if self._closing or self._read_paused:      # a callback closed or paused it
+                return
+            if pending:
+                item = pending.popleft()
+            elif eng._end is not None:
+                self._ended()
+                return
+            else:
+                try:
+                    m = eng._try_step()
+                except OSError as e:
+                    self._fatal(e, "receive failed", report=False)
+                    return
+                if m is False:
+                    return
+                if m is None:       # a notification or a piece queued, or the end recorded
+                    continue
+                item = m
+            try:
+                if type(item) is Message:
+                    proto.message_received(item)
+                else:
+                    proto.event_received(item)
+            except Exception as e:  # noqa: BLE001 - reported, and the association closed
+                self._fatal(e, f"protocol.{'message' if type(item) is Message else 'event'}_received() failed")
+                return
+
+    def _ended(self) -> None:
+        eng = self._sync
+        assert eng._end is not None
+        exc: Optional[BaseException] = None
+        if eng._end[0] is not AssociationClosed:
+            exc = eng._end_error("recv")
+        elif self._queue:
+            exc = eng._end_error("send")
+            exc.unsent = len(self._queue)   # type: ignore[attr-defined]
+        self._force_close(exc)
+
+    def pause_reading(self) -> None:
+        """Stop calling ``message_received`` / ``event_received`` (the kernel's window closes behind)."""
+        self._read_paused = True
+        self._remove_reader()
+
+    def resume_reading(self) -> None:
+        """Deliver again, starting with what the kernel kept meanwhile."""
+        if not self._read_paused:
+            return
+        self._read_paused = False
+        if not self._closing and not self._lost:
+            self._add_reader()
+            self._loop.call_soon(self._read_ready)      # read ahead already queued: no readiness for it
+
+    def is_reading(self) -> bool:
+        """False while paused, closing or closed."""
+        return not self._read_paused and not self._closing and not self._lost
+
+    # ---- sending ----
+
+    def send(self, data: Buffer, *, stream: int = 0, ppid: int = 0, unordered: bool = False,
+             ttl: Optional[int] = None, context: int = 0) -> None:
+        """Send one message now, or queue a copy of it if the send buffer is full (see the class).
+
+        Arguments as :meth:`csctp.Association.send`.  Raises at once what
+        that raises for bad arguments (a stream beyond the negotiated count
+        included) and for an association that has ended; ``RuntimeError``
+        after ``close()`` or ``abort()``.
+        """
+        if self._closing or self._lost:
+            raise RuntimeError("send: the transport is closing or closed")
+        if not self._queue:
+            try:
+                self._sync._send_args(data, stream, ppid, unordered, ttl, context)
+                return
+            except BlockingIOError:
+                pass
+        self._check_queued(stream, ppid, ttl, context)
+        if type(data) is bytes:
+            b = data                # immutable: kept as it is
+        else:
+            try:
+                b = memoryview(data).tobytes()      # the caller may reuse its buffer once send() returns
+            except TypeError:
+                raise TypeError(f"send: data must be a bytes-like object, got {type(data).__name__}") from None
+        self._queue.append((b, stream, ppid, unordered, ttl, context))
+        self._queued += len(b)
+        if len(self._queue) == 1:
+            self._loop.add_writer(self._fd, self._write_ready)
+        if not self._writing_paused and self._queued > self._high:
+            self._writing_paused = True
+            self._call_protocol("pause_writing")
+
+    def _check_queued(self, stream: int, ppid: int, ttl: Optional[int], context: int) -> None:
+        """What the kernel would refuse, refused now: a queued message is sent after send() returned."""
+        _assoc._sid(stream, "send")
+        for v, what in ((ppid, "ppid"), (context, "context")):
+            if not isinstance(v, int) or isinstance(v, bool) or not 0 <= v <= 0xFFFFFFFF:
+                raise ValueError(f"send: {what} must be an int in 0..4294967295, got {v!r}")
+        if ttl is not None and (not isinstance(ttl, int) or isinstance(ttl, bool) or not 0 <= ttl <= 0xFFFFFFFF):
+            raise ValueError(f"send: ttl must be None or an int in 0..4294967295 (milliseconds), got {ttl!r}")
+        if stream >= self._ostreams:
+            self._ostreams = self._sync.status.outstreams     # streams can be added (RFC 6525)
+            if stream >= self._ostreams:
+                raise OSError(_errno.EINVAL, f"send: stream {stream} is beyond the {self._ostreams} "
+                                             f"outbound streams negotiated")
+
+    def _write_ready(self) -> None:
+        q = self._queue
+        send = self._sync._send_args
+        for _ in range(_WRITE_TURN):
+            if not q:
+                break
+            b, stream, ppid, unordered, ttl, context = q[0]
+            try:
+                send(b, stream, ppid, unordered, ttl, context)
+            except BlockingIOError:
+                return
+            except OSError as e:
+                self._fatal(e, "send of a queued message failed", report=False)
+                return
+            q.popleft()
+            self._queued -= len(b)
+            if self._writing_paused and self._queued <= self._low:
+                self._writing_paused = False
+                self._call_protocol("resume_writing")
+                if self._lost:
+                    return
+        if q:
+            return                  # more than a turn's worth (resume_writing queued more): next turn
+        self._loop.remove_writer(self._fd)
+        if self._closing and not self._lost:
+            self._force_close(None, graceful=True)
+
+    def get_write_buffer_size(self) -> int:
+        """Bytes queued in the transport (not yet taken by the kernel)."""
+        return self._queued
+
+    def set_write_buffer_limits(self, high: Optional[int] = None, low: Optional[int] = None) -> None:
+        """The queue's high- and low-water marks in bytes (default 64 KiB and a quarter of *high*)."""
+        if high is None:
+            high = _HIGH_WATER if low is None else 4 * low
+        if low is None:
+            low = high // 4
+        if not isinstance(high, int) or not isinstance(low, int) or not 0 <= low <= high:
+            raise ValueError(f"set_write_buffer_limits: need 0 <= low <= high, got high={high!r}, low={low!r}")
+        self._high, self._low = high, low
+
+    # ---- the end ----
+
+    def is_closing(self) -> bool:
+        """True once ``close()`` or ``abort()`` was called or the association ended."""
+        return self._closing or self._lost
+
+    def close(self) -> None:
+        """Stop delivering, send what is queued, then shut the association down gracefully.
+
+        ``connection_lost(None)`` follows (after the queue was sent).
+        """
+        if self._closing or self._lost:
+            return
+        self._closing = True
+        self._remove_reader()
+        if not self._queue:
+            self._force_close(None, graceful=True)
+
+    def abort(self) -> None:
+        """End the association at once with an ABORT; the queue is dropped; ``connection_lost(None)``."""
+        if self._lost:
+            return
+        try:
+            if self._sync._end is None:
+                self._sync.abort()
+        except OSError:
+            pass                    # already gone: closing is all that is left
+        self._force_close(None)
+
+    def _call_protocol(self, name: str) -> None:
+        try:
+            getattr(self._protocol, name)()
+        except Exception as e:      # noqa: BLE001 - reported, and the association closed
+            self._fatal(e, f"protocol.{name}() failed")
+
+    def _fatal(self, exc: BaseException, what: str, report: bool = True) -> None:
+        if report:
+            self._loop.call_exception_handler({
+                "message": f"csctp.aio transport: {what}; the association is closed",
+                "exception": exc, "transport": self, "protocol": self._protocol})
+        if not self._lost:
+            self._force_close(exc)
+
+    def _force_close(self, exc: Optional[BaseException], graceful: bool = False) -> None:
+        """Remove the callbacks, close the socket (gracefully: a SHUTDOWN), then connection_lost(exc)."""
+        if self._lost:
+            return
+        self._lost = self._closing = True
+        self._remove_reader()
+        if self._queue:
+            self._loop.remove_writer(self._fd)
+            self._queue.clear()
+            self._queued = 0
+        self._sync.close()
+        self._loop.call_soon(self._call_lost, exc)
+
+    def _call_lost(self, exc: Optional[BaseException]) -> None:
+        try:
+            self._protocol.connection_lost(exc)
+        except Exception as e:      # noqa: BLE001 - the last callback: reported only
+            self._loop.call_exception_handler({
+                "message": "csctp.aio transport: protocol.connection_lost() failed",
+                "exception": e, "transport": self, "protocol": self._protocol})
+        finally:
+            if not self.lost.done():
+                self.lost.set_result(None)
+
+    def __repr__(self) -> str:
+        state = "closed" if self._lost else "closing" if self._closing else "open"
+        return f"<csctp.aio.Transport {state} queued={self._queued} {self._sync!r}>"
+
+
+_P = TypeVar("_P", bound=Protocol)
+
+
+def _attach(a: Association, protocol_factory: Callable[[], _P]) -> Tuple[Transport, _P]:
+    """Hand *a*'s descriptor over to a transport: the coroutine object must not read it any more."""
+    if a._io.waiters[0] or a._io.waiters[1]:
+        raise RuntimeError("create_connection: a coroutine is waiting on this association")
+    loop = a._io.loop
+    a._io.close()
+    protocol = protocol_factory()
+    transport = Transport(a._sync, protocol, loop)
+    transport._start()      # before the caller can send: connection_made() comes first
+    return transport, protocol
+
+
+async def create_connection(protocol_factory: Callable[[], _P], address: Address, *,
+                            local: Optional[Address] = None, ostreams: int = 10, instreams: int = 10,
+                            max_attempts: Optional[int] = None, init_timeout: Optional[float] = None,
+                            nodelay: bool = True, timeout: Optional[float] = None,
+                            udp_encaps_port: Optional[int] = None) -> Tuple[Transport, _P]:
+    """:func:`connect`, then drive the association with ``protocol_factory()``: ``(transport, protocol)``.
+
+    As ``loop.create_connection`` for TCP: ``connection_made`` has run when
+    it returns (if it raised, the association is closed and this raises
+    it).  Arguments after *address* as :func:`connect`.
+    """
+    a = await connect(address, local=local, ostreams=ostreams, instreams=instreams, max_attempts=max_attempts,
+                      init_timeout=init_timeout, nodelay=nodelay, timeout=timeout, udp_encaps_port=udp_encaps_port)
+    try:
+        return _attach(a, protocol_factory)
+    except BaseException:
+        a.close()
+        raise
+
+
+async def create_server(protocol_factory: Callable[[], Protocol], address: Address, *,
+                        backlog: int = 128, ostreams: int = 10, instreams: int = 10, nodelay: bool = True,
+                        reuse_port: bool = False) -> Server:
+    """Listen on *address* and drive each new association with its own ``protocol_factory()``.
+
+    As ``loop.create_server`` for TCP; the :class:`Server` is the one
+    :func:`start_server` returns (``close()`` closes the associations too,
+    each protocol getting ``connection_lost(None)``).  A protocol whose
+    ``connection_made`` raises is reported through the loop's exception
+    handler and its association closed.
+    """
+    async def run(a: Association) -> None:
+        try:
+            transport, _ = _attach(a, protocol_factory)
+        except Exception as e:      # noqa: BLE001 - one association's protocol; the server goes on
+            asyncio.get_running_loop().call_exception_handler({
+                "message": f"csctp.aio server: the protocol factory or connection_made() failed ({e!r}); "
+                           f"the association is closed",
+                "exception": e})
+            return
+        try:
+            await asyncio.shield(transport.lost)
+        finally:
+            if not transport.lost.done():       # the server is closing: end the association here
+                transport._force_close(None, graceful=True)
+    return await start_server(run, address, backlog=backlog, ostreams=ostreams, instreams=instreams,
+                              nodelay=nodelay, reuse_port=reuse_port)

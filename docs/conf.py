@@ -52,8 +52,10 @@ nitpick_ignore_regex = [
      r"|Ellipsis|BaseException|Exception|OSError|TimeoutError|EOFError|BufferError|RuntimeError|ValueError"
      r"|TypeError|BlockingIOError|ConnectionResetError|NotImplementedError|KeyError|IndexError)"),
     (r"py:(class|exc|obj|data|func|meth|mod)",
-     r"(typing|typing_extensions|collections|collections\.abc|enum|asyncio|asyncio\.\w+|socket|selectors"
+     r"(typing|typing_extensions|collections|collections\.abc|enum|asyncio|asyncio\.\w+|_asyncio|socket|selectors"
      r"|threading|types|os|numpy|argparse|subprocess|concurrent\.futures)(\.\w+)*"),
+    # type variables of csctp's generic signatures (a protocol factory's class, ...)
+    (r"py:(class|obj)", r"csctp\.\w+\._[A-Z]"),
     # type aliases of the stubs, visible to type checkers only (TYPE_CHECKING imports)
     (r"py:(class|obj|data)", r"(csctp\.\w+\.)?(Buffer|Buffers|PerMessage|SocketLike)"),
     (r"py:(class|obj)", r"(Any|Optional|Union|List|Tuple|Dict|Sequence|Iterator|Iterable|AsyncIterator"

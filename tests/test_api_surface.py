@@ -52,8 +52,9 @@ SIGNATURE_DIFFERENCES = {
 }
 # Names both layers share as the very same objects (exceptions, snapshots, type aliases).
 SHARED = {"AssociationClosed", "PendingLimitError", "Path", "Address", "SockAddr", "Event"}
-# asyncio-style extras of csctp.aio, as asyncio.start_server is over sockets.
-AIO_EXTRAS = {"Server", "start_server"}
+# asyncio-style extras of csctp.aio, as asyncio.start_server is over sockets, and its protocols
+# (callbacks instead of coroutines), as loop.create_connection / create_server are.
+AIO_EXTRAS = {"Server", "start_server", "Protocol", "Transport", "create_connection", "create_server"}
 # The calls that wait in sync code: coroutines in csctp.aio wherever they exist.
 WAITING = {"recv", "recv_into", "recv_batch", "send", "sendv", "send_batch", "sendall", "connect", "accept",
            "wait_closed"}
@@ -102,6 +103,8 @@ def test_the_modules_offer_the_same_entry_points():
     for name in sync_api:
         assert getattr(csctp, name) is getattr(csctp.association, name, None) or \
             getattr(csctp, name) is getattr(csctp.endpoint, name)
+    for fn in ("start_server", "create_connection", "create_server"):
+        assert inspect.iscoroutinefunction(getattr(csctp.aio, fn)), fn
     for fn in ("connect", "listen"):
         s, a = getattr(csctp, fn), getattr(csctp.aio, fn)
         assert inspect.iscoroutinefunction(a)
