@@ -89,6 +89,14 @@ import numpy as np
 cdef enum:
     MAX_POOL_BYTES = 1 << 30
     MAX_SEND_BATCH = 1 << 20
+    # A batch call keeps the GIL (with MSG_DONTWAIT: it never waits in the kernel) when the most
+    # it can copy is this small, as a per-message call does up to 64 KiB: handing the GIL over
+    # and taking it back is most of a small batch's cost in user space (a receiver that keeps up
+    # gets 1-2 messages a call), and tens of microseconds natively are far below the 5 ms after
+    # which another thread would ask for it.  A receive copies at most its slots (the default
+    # 64 x 4 KiB pool: 256 KiB); a send runs the transmit path per message, so its bound is lower.
+    BATCH_RECV_HOLD_MAX = 262144
+    BATCH_SEND_HOLD_MAX = 65536
 
 cdef Py_ssize_t _ONE = 1
 cdef char *_FMT_B = b"B"
@@ -439,18 +447,19 @@ cdef class BatchPool:
     cdef int _recvmmsg(self, Socket s, unsigned int n, int rflags, bint want_addresses) except -1:
         cdef mmsg_call c
         cdef int r
+        cdef bint hold = not s._borrowed and <size_t>n * <size_t>self.slot_size <= BATCH_RECV_HOLD_MAX
         # Only the headers the last call filled are re-armed: with small batches (a receiver
         # faster than its sender gets 1-2 messages a call) re-arming all slots every call
         # would cost more than parsing what arrived.
         if self._armed_names != <int>want_addresses:
             self._arm(self.max_messages, want_addresses)
             self._armed_names = want_addresses
-        self._call_of(&c, n, rflags, want_addresses)
+        self._call_of(&c, n, (rflags | MSG_DONTWAIT) if hold else rflags, want_addresses)
         if self._dirty:
             _rearm_hdrs(&c, self._dirty)
         self._dirty = 0
         try:
-            r = <int>s.call(POLLIN, _recvmmsg_impl, &c, "recvmmsg")
+            r = <int>s.call(POLLIN, _recvmmsg_impl, &c, "recvmmsg", hold)
         except BaseException:
             self._dirty = n
             raise
@@ -1035,6 +1044,8 @@ def send_batch(sock, buffers, streams=None, ppids=None, flags=None, assoc_ids=No
     cdef cmsghdr *c
     cdef sctp_sndinfo *si
     cdef Py_ssize_t total = 0
+    cdef size_t nbytes = 0
+    cdef bint hold
     cdef int r, err
     cdef unsigned int left
 
@@ -1126,10 +1137,12 @@ def send_batch(sock, buffers, streams=None, ppids=None, flags=None, assoc_ids=No
                     nviews += 1
                 if iovs[i].iov_len == 0:
                     raise ValueError(f"send_batch: buffers[{i}] is empty (SCTP carries no empty user messages)")
+                nbytes += iovs[i].iov_len
         else:
             for i in range(n):
                 iovs[i].iov_base = <char *>whole.buf + i * rowlen
                 iovs[i].iov_len = rowlen
+            nbytes = <size_t>n * <size_t>rowlen
         memset(cbufs, 0, ninfo * cspace)
         for i in range(ninfo):
             c = <cmsghdr *>(cbufs + i * cspace)
@@ -1154,11 +1167,14 @@ def send_batch(sock, buffers, streams=None, ppids=None, flags=None, assoc_ids=No
             hdrs[i].msg_len = 0
 
         memset(&call, 0, sizeof(call))
+        hold = not s._borrowed and nbytes <= BATCH_SEND_HOLD_MAX
+        if hold:
+            call.flags = MSG_DONTWAIT
         while total < n:
             call.hdrs = hdrs + total
             call.n = <unsigned int>(n - total)
             try:
-                r = <int>s.call(POLLOUT, _sendmmsg_impl, &call, "sendmmsg")
+                r = <int>s.call(POLLOUT, _sendmmsg_impl, &call, "sendmmsg", hold)
             except (BlockingIOError, TimeoutError) as e:
                 if total:
                     break                       # the send buffer stayed full: report what went

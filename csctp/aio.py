@@ -1046,8 +1046,8 @@ class Transport:
             else:
                 try:
                     m = eng._try_step()
-                except OSError as e:
-                    self._fatal(e, "receive failed", report=False)
+                except Exception as e:  # noqa: BLE001 - the kernel's error ends it; anything else is reported
+                    self._fatal(e, "receive failed", report=not isinstance(e, OSError))
                     return
                 if m is False:
                     return
@@ -1166,7 +1166,7 @@ class Transport:
             return                  # more than a turn's worth (resume_writing queued more): next turn
         self._loop.remove_writer(self._fd)
         if self._closing and not self._lost:
-            self._force_close(None, graceful=True)
+            self._force_close(None)
 
     def get_write_buffer_size(self) -> int:
         """Bytes queued in the transport (not yet taken by the kernel)."""
@@ -1198,7 +1198,7 @@ class Transport:
         self._closing = True
         self._remove_reader()
         if not self._queue:
-            self._force_close(None, graceful=True)
+            self._force_close(None)
 
     def abort(self) -> None:
         """End the association at once with an ABORT; the queue is dropped; ``connection_lost(None)``."""
@@ -1225,8 +1225,9 @@ class Transport:
         if not self._lost:
             self._force_close(exc)
 
-    def _force_close(self, exc: Optional[BaseException], graceful: bool = False) -> None:
-        """Remove the callbacks, close the socket (gracefully: a SHUTDOWN), then connection_lost(exc)."""
+    def _force_close(self, exc: Optional[BaseException]) -> None:
+        """Remove the callbacks, close the socket (the kernel shuts an association still up down
+        gracefully, or aborts it if unread data is left), then connection_lost(exc)."""
         if self._lost:
             return
         self._lost = self._closing = True
@@ -1313,6 +1314,6 @@ async def create_server(protocol_factory: Callable[[], Protocol], address: Addre
             await asyncio.shield(transport.lost)
         finally:
             if not transport.lost.done():       # the server is closing: end the association here
-                transport._force_close(None, graceful=True)
+                transport._force_close(None)
     return await start_server(run, address, backlog=backlog, ostreams=ostreams, instreams=instreams,
                               nodelay=nodelay, reuse_port=reuse_port)
