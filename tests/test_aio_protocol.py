@@ -53,6 +53,40 @@ def echo(p, m):
     p.transport.send(m.data, stream=m.stream, ppid=m.ppid)
 
 
+class Factory:
+    """A protocol factory for a server that keeps every Recorder it makes (``made``)."""
+
+    def __init__(self, on_message=None, expect=0):
+        self.on_message, self.expect, self.made = on_message, expect, []
+
+    def __call__(self):
+        self.made.append(Recorder(self.on_message, self.expect))
+        return self.made[-1]
+
+    async def first(self):
+        """The first association's protocol, once connection_made has run."""
+        for _ in range(1000):
+            if self.made and self.made[0].transport is not None:
+                return self.made[0]
+            await asyncio.sleep(0.01)
+        raise AssertionError("no association reached the server's protocol")
+
+
+def run_clean(main, kind):
+    """Run main(): afterwards the loop watches no more than before, and no descriptor is left open."""
+    run(asyncio.sleep(0), kind)         # the loop implementation's own one-time descriptors
+    before = fds()
+
+    async def checked():
+        loop = asyncio.get_running_loop()
+        watched = selector_map(loop)
+        await main()
+        assert selector_map(loop) == watched          # no callback left on the loop
+
+    run(checked(), kind)
+    assert fds() == before
+
+
 async def wait(fut, what, timeout=60):
     try:
         return await asyncio.wait_for(asyncio.shield(fut), timeout)
@@ -63,20 +97,10 @@ async def wait(fut, what, timeout=60):
 @pytest.mark.parametrize("kind", LOOPS)
 def test_echo_keeps_each_streams_order_and_metadata_and_both_sides_see_a_graceful_end(kind):
     n = 300
-    run(asyncio.sleep(0), kind)
-    before = fds()
 
     async def main():
-        loop = asyncio.get_running_loop()
-        watched = selector_map(loop)
-        servers = []
-
-        def server_protocol():
-            p = Recorder(echo)
-            servers.append(p)
-            return p
-
-        server = await csctp.aio.create_server(server_protocol, "127.0.0.1:0")
+        servers = Factory(echo)
+        server = await csctp.aio.create_server(servers, "127.0.0.1:0")
         async with server:
             t, c = await csctp.aio.create_connection(lambda: Recorder(expect=n),
                                                      f"127.0.0.1:{server.address[1]}", ostreams=5, timeout=30)
@@ -87,16 +111,14 @@ def test_echo_keeps_each_streams_order_and_metadata_and_both_sides_see_a_gracefu
             t.close()
             assert t.is_closing() and not t.is_reading()
             assert await wait(c.gone, "the client's connection_lost") is None
-            assert await wait(servers[0].gone, "the server's connection_lost") is None
-        assert selector_map(loop) == watched          # no callback left on the loop
-        for p in (c, servers[0]):
+            assert await wait(servers.made[0].gone, "the server's connection_lost") is None
+        for p in (c, servers.made[0]):
             assert p.log == ["made"] + ["message"] * n + ["lost"]
         for s in range(5):
             got = [(m.data, m.ppid) for m in c.messages if m.stream == s]
             assert got == [(b"m%04d" % i, 1000 + i) for i in range(s, n, 5)]
 
-    run(main(), kind)
-    assert fds() == before
+    run_clean(main, kind)
 
 
 @pytest.mark.parametrize("kind", LOOPS)
@@ -104,21 +126,11 @@ def test_a_full_send_buffer_queues_in_order_pauses_the_writer_and_close_sends_th
     n, size = 3000, 1024
 
     async def main():
-        servers = []
-
-        def server_protocol():
-            p = Recorder(expect=n)
-            servers.append(p)
-            return p
-
-        server = await csctp.aio.create_server(server_protocol, "127.0.0.1:0")
+        servers = Factory(expect=n)
+        server = await csctp.aio.create_server(servers, "127.0.0.1:0")
         async with server:
             t, c = await csctp.aio.create_connection(Recorder, f"127.0.0.1:{server.address[1]}", timeout=30)
-            for _ in range(1000):                   # the server's protocol is attached on the next turns
-                if servers and servers[0].transport is not None:
-                    break
-                await asyncio.sleep(0.01)
-            s = servers[0]
+            s = await servers.first()
             s.transport.pause_reading()
             assert not s.transport.is_reading()
             t.set_write_buffer_limits(high=64 * 1024)
@@ -150,18 +162,15 @@ def test_a_full_send_buffer_queues_in_order_pauses_the_writer_and_close_sends_th
 @pytest.mark.parametrize("kind", LOOPS)
 def test_a_peer_abort_is_connection_lost_with_connection_reset(kind):
     async def main():
-        def aborting():
-            return Recorder(lambda p, m: p.transport.abort())
-
-        servers = []
-        server = await csctp.aio.create_server(lambda: servers.append(aborting()) or servers[-1], "127.0.0.1:0")
+        servers = Factory(lambda p, m: p.transport.abort())
+        server = await csctp.aio.create_server(servers, "127.0.0.1:0")
         async with server:
             t, c = await csctp.aio.create_connection(Recorder, f"127.0.0.1:{server.address[1]}", timeout=30)
             t.send(b"abort me")
             exc = await wait(c.gone, "the client's connection_lost")
             assert isinstance(exc, ConnectionResetError), exc
-            assert await wait(servers[0].gone, "the server's connection_lost") is None
-            assert servers[0].log == ["made", "message", "lost"]
+            assert await wait(servers.made[0].gone, "the server's connection_lost") is None
+            assert servers.made[0].log == ["made", "message", "lost"]
             assert c.log == ["made", "lost"]
             assert t.is_closing()
             with pytest.raises(RuntimeError):
@@ -172,21 +181,17 @@ def test_a_peer_abort_is_connection_lost_with_connection_reset(kind):
 
 def test_a_peer_abort_while_messages_are_queued_ends_with_connection_reset_and_drops_the_queue():
     async def main():
-        servers = []
-        server = await csctp.aio.create_server(lambda: servers.append(Recorder()) or servers[-1], "127.0.0.1:0")
+        servers = Factory()
+        server = await csctp.aio.create_server(servers, "127.0.0.1:0")
         async with server:
             t, c = await csctp.aio.create_connection(Recorder, f"127.0.0.1:{server.address[1]}", timeout=30)
-            for _ in range(1000):
-                if servers and servers[0].transport is not None:
-                    break
-                await asyncio.sleep(0.01)
-            servers[0].transport.pause_reading()
+            (await servers.first()).transport.pause_reading()
             for _ in range(5000):
                 t.send(b"q" * 1024)
                 if t.get_write_buffer_size() > 8192:
                     break
             assert t.get_write_buffer_size() > 8192
-            servers[0].transport.abort()
+            servers.made[0].transport.abort()
             exc = await wait(c.gone, "the client's connection_lost")
             assert isinstance(exc, ConnectionResetError), exc
             assert t.get_write_buffer_size() == 0 and t.is_closing()
@@ -206,16 +211,15 @@ def test_a_raising_callback_is_reported_closes_the_association_and_is_connection
         loop = asyncio.get_running_loop()
         reported = []
         loop.set_exception_handler(lambda loop, ctx: reported.append(ctx))
-        servers = []
-        server = await csctp.aio.create_server(lambda: servers.append(Recorder(explode)) or servers[-1],
-                                               "127.0.0.1:0")
+        servers = Factory(explode)
+        server = await csctp.aio.create_server(servers, "127.0.0.1:0")
         async with server:
             t, c = await csctp.aio.create_connection(Recorder, f"127.0.0.1:{server.address[1]}", timeout=30)
             t.send(b"one")
             t.send(b"two")
-            exc = await wait(servers[0].gone, "the server's connection_lost")
+            exc = await wait(servers.made[0].gone, "the server's connection_lost")
             assert isinstance(exc, Boom)
-            assert servers[0].log == ["made", "message", "lost"]     # nothing delivered after the failure
+            assert servers.made[0].log == ["made", "message", "lost"]     # nothing delivered after the failure
             assert len(reported) == 1 and reported[0]["exception"] is exc
             assert "protocol.message_received() failed" in reported[0]["message"]
             # the server's socket is closed: gracefully if "two" had not reached it, else the kernel
@@ -259,18 +263,14 @@ def test_events_come_in_order_with_messages_and_closing_in_a_callback_stops_deli
 
 def test_send_refuses_bad_input_at_once_whether_it_goes_out_or_is_queued():
     async def main():
-        servers = []
-        server = await csctp.aio.create_server(lambda: servers.append(Recorder()) or servers[-1], "127.0.0.1:0")
+        servers = Factory()
+        server = await csctp.aio.create_server(servers, "127.0.0.1:0")
         async with server:
             t, c = await csctp.aio.create_connection(Recorder, f"127.0.0.1:{server.address[1]}",
                                                      ostreams=4, timeout=30)
             for queued in (False, True):
                 if queued:
-                    for _ in range(1000):
-                        if servers and servers[0].transport is not None:
-                            break
-                        await asyncio.sleep(0.01)
-                    servers[0].transport.pause_reading()
+                    (await servers.first()).transport.pause_reading()
                     for i in range(5000):
                         t.send(b"x" * 1024)
                         if t.get_write_buffer_size():
@@ -291,12 +291,12 @@ def test_send_refuses_bad_input_at_once_whether_it_goes_out_or_is_queued():
             t.send(buf, stream=3)                       # queued: a copy, the caller's buffer is its own again
             buf[:] = b"XXXXXX"
             queued = t.get_write_buffer_size()
-            servers[0].transport.resume_reading()
+            servers.made[0].transport.resume_reading()
             t.close()
             assert await wait(c.gone, "connection_lost") is None
             assert queued > 0 and t.get_write_buffer_size() == 0
-            assert await wait(servers[0].gone, "the server's connection_lost") is None
-            assert [m.data for m in servers[0].messages if m.stream == 3] == [b"reused"]
+            assert await wait(servers.made[0].gone, "the server's connection_lost") is None
+            assert [m.data for m in servers.made[0].messages if m.stream == 3] == [b"reused"]
             with pytest.raises(ValueError, match="set_write_buffer_limits"):
                 t.set_write_buffer_limits(high=10, low=20)
 
@@ -305,15 +305,9 @@ def test_send_refuses_bad_input_at_once_whether_it_goes_out_or_is_queued():
 
 @pytest.mark.parametrize("kind", LOOPS)
 def test_closing_the_server_ends_every_association_and_leaves_nothing_behind(kind):
-    run(asyncio.sleep(0), kind)
-    before = fds()
-
     async def main():
-        loop = asyncio.get_running_loop()
-        watched = selector_map(loop)
-        servers = []
-        server = await csctp.aio.create_server(lambda: servers.append(Recorder(echo)) or servers[-1],
-                                               "127.0.0.1:0")
+        servers = Factory(echo)
+        server = await csctp.aio.create_server(servers, "127.0.0.1:0")
         clients = []
         for _ in range(5):
             t, c = await csctp.aio.create_connection(lambda: Recorder(expect=1),
@@ -323,12 +317,10 @@ def test_closing_the_server_ends_every_association_and_leaves_nothing_behind(kin
             clients.append(c)
         server.close()
         await server.wait_closed()
-        for p in servers:
+        for p in servers.made:
             assert await wait(p.gone, "a server protocol's connection_lost") is None
             assert p.log == ["made", "message", "lost"]
         for c in clients:
             assert await wait(c.gone, "a client's connection_lost") is None
-        assert selector_map(loop) == watched
 
-    run(main(), kind)
-    assert fds() == before
+    run_clean(main, kind)
