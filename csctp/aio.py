@@ -3,10 +3,14 @@
 :func:`connect`, :func:`listen`, :class:`Association`, :class:`Endpoint`,
 :class:`EndpointAssociation`, :class:`Listener`, :class:`OutStream`,
 :class:`InStream` are those of :mod:`csctp` with coroutines where the sync
-ones block (``await recv()``, ``await send()``, ``await accept()``).  Two
+ones block (``await recv()``, ``await send()``, ``await accept()``).
 asyncio-style extras: :func:`start_server` / :class:`Server` (a handler
-task per association, as ``asyncio.start_server``), and
-``Association.wait_closed()`` (the sync ``shutdown(wait=...)``).
+task per association, as ``asyncio.start_server``),
+``Association.wait_closed()`` (the sync ``shutdown(wait=...)``), and
+protocols: :class:`Protocol` / :class:`Transport` with
+:func:`create_connection` / :func:`create_server` (callbacks from the
+loop instead of a task step per message, as asyncio's protocols: the
+shortest round trip).
 
 Built on the event loop's reader/writer callbacks (``loop.add_reader`` /
 ``loop.add_writer``) on the socket's descriptor, with the socket
