@@ -956,8 +956,10 @@ class Protocol:
 
         ``ConnectionResetError`` after an ABORT or a lost association;
         :class:`csctp.AssociationClosed` when the peer shut down while
-        messages were still queued in the transport (its ``unsent`` is how
-        many); the exception of a callback that raised.
+        messages were still queued in the transport; ``BrokenPipeError``
+        when the kernel refused a queued message (the peer is shutting
+        down); the exception of a callback that raised.  Whenever queued
+        messages were dropped, the exception's ``unsent`` says how many.
         """
 
     def pause_writing(self) -> None:
@@ -1074,8 +1076,7 @@ class Transport:
         if eng._end[0] is not AssociationClosed:
             exc = eng._end_error("recv")
         elif self._queue:
-            exc = eng._end_error("send")
-            exc.unsent = len(self._queue)   # type: ignore[attr-defined]
+            exc = eng._end_error("send")    # a graceful end, but not for the messages still queued
         self._force_close(exc)
 
     def pause_reading(self) -> None:
@@ -1237,6 +1238,8 @@ class Transport:
         self._lost = self._closing = True
         self._remove_reader()
         if self._queue:
+            if exc is not None:
+                exc.unsent = len(self._queue)       # type: ignore[attr-defined]
             self._loop.remove_writer(self._fd)
             self._queue.clear()
             self._queued = 0

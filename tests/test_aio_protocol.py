@@ -191,11 +191,46 @@ def test_a_peer_abort_while_messages_are_queued_ends_with_connection_reset_and_d
                 if t.get_write_buffer_size() > 8192:
                     break
             assert t.get_write_buffer_size() > 8192
+            queued = len(t._queue)
             servers.made[0].transport.abort()
             exc = await wait(c.gone, "the client's connection_lost")
             assert isinstance(exc, ConnectionResetError), exc
+            assert exc.unsent == queued                 # what the transport dropped, said
             assert t.get_write_buffer_size() == 0 and t.is_closing()
             assert c.log == ["made", "lost"]
+
+    run(main())
+
+
+def test_a_peer_shutting_down_while_messages_are_queued_ends_with_how_many_were_not_sent():
+    async def main():
+        lst = await csctp.aio.listen("127.0.0.1:0")
+        t, c = await csctp.aio.create_connection(Recorder, f"127.0.0.1:{lst.address[1]}", timeout=30)
+        b = (await lst.accept()).sync             # the peer: a plain association that does not read yet
+        lst.close()
+        sent = 0
+        for _ in range(20000):
+            t.send(b"%06d" % sent + b"." * 1018)
+            sent += 1
+            if t.get_write_buffer_size() > 8192:
+                break
+        assert t.get_write_buffer_size() > 8192
+        queued = len(t._queue)
+        b.shutdown()                                # graceful, with the client's queue still full
+        got = 0
+        for _ in range(20000):                      # now read what the client's kernel had taken, to the end
+            try:
+                b.recv()
+                got += 1
+            except BlockingIOError:
+                await asyncio.sleep(0.005)
+            except csctp.AssociationClosed:
+                break
+        exc = await wait(c.gone, "the client's connection_lost")
+        assert isinstance(exc, (csctp.AssociationClosed, BrokenPipeError)), exc
+        assert 0 < exc.unsent <= queued and got + exc.unsent == sent, (got, exc.unsent, sent)
+        assert c.log[0] == "made" and c.log[-1] == "lost" and "message" not in c.log
+        b.close()
 
     run(main())
 
