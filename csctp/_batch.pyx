@@ -447,7 +447,7 @@ cdef class BatchPool:
     cdef int _recvmmsg(self, Socket s, unsigned int n, int rflags, bint want_addresses) except -1:
         cdef mmsg_call c
         cdef int r
-        cdef bint hold = not s._borrowed and <size_t>n * <size_t>self.slot_size <= BATCH_RECV_HOLD_MAX
+        cdef bint hold = s.may_hold(<size_t>n * <size_t>self.slot_size, BATCH_RECV_HOLD_MAX)
         # Only the headers the last call filled are re-armed: with small batches (a receiver
         # faster than its sender gets 1-2 messages a call) re-arming all slots every call
         # would cost more than parsing what arrived.
@@ -1167,7 +1167,7 @@ def send_batch(sock, buffers, streams=None, ppids=None, flags=None, assoc_ids=No
             hdrs[i].msg_len = 0
 
         memset(&call, 0, sizeof(call))
-        hold = not s._borrowed and nbytes <= BATCH_SEND_HOLD_MAX
+        hold = s.may_hold(nbytes, BATCH_SEND_HOLD_MAX)
         if hold:
             call.flags = MSG_DONTWAIT
         while total < n:

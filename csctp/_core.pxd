@@ -53,6 +53,7 @@ cdef class Socket:
     cdef int _release(self, bint quiet) except -1
     cdef int _adopt_fd(self, int fd, int family, int type) except -1
     cdef sctp_assoc_t _connectx(self, connectx_call *c, str op) except? -1
+    cdef bint may_hold(self, size_t nbytes, size_t limit) noexcept
     cdef bint _holds(self, const msghdr *msg) noexcept
     cdef Py_ssize_t _sendmsg(self, msghdr *msg, int flags, str op) except -1
     cdef Py_ssize_t _recvmsg(self, msghdr *msg, int flags, str op, bint again=*) except -1

@@ -704,10 +704,14 @@ cdef class Socket:
                 raise_last(f"{op}: eventfd")
         return self._wakefd
 
+    cdef bint may_hold(self, size_t nbytes, size_t limit) noexcept:
+        """Whether a call that copies at most *nbytes* keeps the GIL (see call()): a descriptor
+        of csctp's own (a borrowed one blocks as its owner set it up), and at most *limit*."""
+        return not self._borrowed and nbytes <= limit
+
     cdef bint _holds(self, const msghdr *msg) noexcept:
-        """Whether a send or receive of *msg* keeps the GIL (see call()): a descriptor of
-        csctp's own (a borrowed one blocks as its owner set it up), and a bounded size."""
-        return not self._borrowed and _iov_total(msg) <= HOLD_GIL_MAX
+        """Whether a send or receive of *msg* keeps the GIL (see may_hold())."""
+        return self.may_hold(_iov_total(msg), HOLD_GIL_MAX)
 
     cdef Py_ssize_t _sendmsg(self, msghdr *msg, int flags, str op) except -1:
         cdef msg_call c

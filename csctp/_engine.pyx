@@ -211,6 +211,15 @@ cdef class Engine:
         """
         return csctp.send_batch(self._sock, buffers, streams, ppids, flags)
 
+    def _check_send_args(self, stream, ppid, ttl, context):
+        """The checks :meth:`send` makes of its metadata, without sending (a message queued to
+        be sent later must fail now, as an immediate send would)."""
+        as_int(stream, "send: stream", 0, 0xFFFF)
+        as_u32(ppid, "send: ppid")
+        as_u32(context, "send: context")
+        if ttl is not None:
+            as_u32(ttl, "send: ttl")
+
     def _send_args(self, data, stream, ppid, unordered, ttl, context):
         """:meth:`send` with every argument given by position: csctp.aio's per-message call
         (keyword matching costs a few hundred instructions a call)."""

@@ -1134,12 +1134,7 @@ class Transport:
 
     def _check_queued(self, stream: int, ppid: int, ttl: Optional[int], context: int) -> None:
         """What the kernel would refuse, refused now: a queued message is sent after send() returned."""
-        _assoc._sid(stream, "send")
-        for v, what in ((ppid, "ppid"), (context, "context")):
-            if not isinstance(v, int) or isinstance(v, bool) or not 0 <= v <= 0xFFFFFFFF:
-                raise ValueError(f"send: {what} must be an int in 0..4294967295, got {v!r}")
-        if ttl is not None and (not isinstance(ttl, int) or isinstance(ttl, bool) or not 0 <= ttl <= 0xFFFFFFFF):
-            raise ValueError(f"send: ttl must be None or an int in 0..4294967295 (milliseconds), got {ttl!r}")
+        self._sync._check_send_args(stream, ppid, ttl, context)
         if stream >= self._ostreams:
             self._ostreams = self._sync.status.outstreams     # streams can be added (RFC 6525)
             if stream >= self._ostreams:
