@@ -17,6 +17,7 @@ receive engine, and this is its first line.
 
 cimport cython
 from cpython.object cimport PyObject
+from cpython.contextvars cimport PyContext_Enter, PyContext_Exit
 from csctp._core cimport Socket, Reassembler
 from csctp._message cimport Message
 from csctp._convert cimport as_int, as_u32
@@ -233,20 +234,180 @@ cdef class Engine:
                                    0, ttl, None)
 
 
+cdef enum:
+    _PENDING, _DONE, _CANCELLED, _FAILED
+
+# from asyncio, imported with the first FdWaiter: the synchronous API does not load asyncio
+cdef object CancelledError = None, InvalidStateError = None
+cdef object _current_task = None    # asyncio.current_task, or the dict behind it where it is a Python function
+cdef bint _tasks_dict = False
+
+
+cdef _import_asyncio():
+    global CancelledError, InvalidStateError, _current_task, _tasks_dict
+    import asyncio.tasks
+    CancelledError = asyncio.CancelledError
+    InvalidStateError = asyncio.InvalidStateError
+    d = getattr(asyncio.tasks, "_current_tasks", None)
+    # before 3.12 current_task() is a Python function over this dict (a frame per call)
+    _tasks_dict = type(d) is dict and not isinstance(asyncio.current_task, type(len))
+    _current_task = d if _tasks_dict else asyncio.current_task
+
+
+cdef inline bint _in_task(loop) except -1:
+    if _tasks_dict:
+        return (<dict>_current_task).get(loop) is not None
+    return _current_task(loop) is not None
+
+
+cdef class Readiness:
+    """What a task awaits for one readiness of an :class:`FdWaiter`'s descriptor.
+
+    A task suspended on an asyncio Future resumes one loop turn after the
+    future completes: the future schedules the task's wake-up with
+    ``call_soon``, so a request/response exchange pays, per message, the
+    readiness callback's turn and then a second turn for the task (on uvloop
+    an ``epoll_wait`` with no timeout and a handle; on asyncio's loop a whole
+    pass of its Python loop).  A Task accepts any object that speaks
+    asyncio's future protocol (``_asyncio_future_blocking``, ``get_loop``,
+    ``add_done_callback``, ``result``, ``cancel``); this one resumes its
+    task from the readiness callback itself, as a protocol's
+    ``data_received`` runs there, when the loop is running no task at that
+    moment.  Everything else (cancellation, failure when the socket closes,
+    completion from inside a task) schedules the wake-up with ``call_soon``,
+    as asyncio's Future does.  Cancelled, it leaves its waiter's list and
+    takes the loop's callback with it when it was the last one waiting.
+    """
+
+    cdef FdWaiter _io
+    cdef int _write
+    cdef public object _asyncio_future_blocking
+    cdef object _cb, _ctx               # the waiting task's wake-up and its context
+    cdef list _more                     # further (callback, context) pairs: nobody adds them in csctp
+    cdef int _state
+    cdef bint _yielded
+    cdef object _exc                    # the exception (_FAILED) or the cancel message (_CANCELLED)
+
+    def __cinit__(self, FdWaiter io not None, int write):
+        self._io = io
+        self._write = write
+        self._asyncio_future_blocking = False
+        self._state = _PENDING
+
+    def get_loop(self):
+        return self._io.loop
+
+    def done(self):
+        return self._state != _PENDING
+
+    def cancelled(self):
+        return self._state == _CANCELLED
+
+    def result(self):
+        if self._state == _DONE:
+            return None
+        if self._state == _FAILED:
+            raise self._exc
+        if self._state == _CANCELLED:
+            raise CancelledError() if self._exc is None else CancelledError(self._exc)
+        raise InvalidStateError("Result is not ready.")
+
+    def exception(self):
+        if self._state == _CANCELLED or self._state == _PENDING:
+            self.result()
+        return self._exc if self._state == _FAILED else None
+
+    def add_done_callback(self, fn, *, context=None):
+        if self._state != _PENDING:
+            self._io.loop.call_soon(fn, self, context=context)
+        elif self._cb is None and not self._more:
+            self._cb = fn
+            self._ctx = context
+        else:
+            if self._more is None:
+                self._more = []
+            self._more.append((fn, context))
+
+    def remove_done_callback(self, fn):
+        cdef int n = 0
+        if self._cb is not None and self._cb == fn:
+            self._cb = self._ctx = None
+            n += 1
+        if self._more:
+            kept = [c for c in self._more if c[0] != fn]
+            n += len(self._more) - len(kept)
+            self._more = kept
+        return n
+
+    def cancel(self, msg=None):
+        if self._state != _PENDING:
+            return False
+        self._io._leave(self)
+        self._finish(_CANCELLED, msg, False)
+        return True
+
+    # awaitable and its own iterator: yields itself once, as asyncio's Future does
+    def __await__(self):
+        return self
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        if self._state == _PENDING:
+            if self._yielded:
+                raise RuntimeError("await wasn't used with future")
+            self._yielded = True
+            self._asyncio_future_blocking = True
+            return self
+        self.result()
+        raise StopIteration
+
+    cdef _finish(self, int state, exc, bint now):
+        """Complete; *now*: run the one waiting task's wake-up here rather than on the next turn."""
+        if self._state != _PENDING:
+            return
+        self._state = state
+        self._exc = exc
+        cb, ctx, more = self._cb, self._ctx, self._more
+        self._cb = self._ctx = self._more = None        # a task and its future refer to each other
+        loop = self._io.loop
+        if cb is None:
+            pass
+        elif now and not more:
+            if ctx is None:
+                cb(self)
+            else:
+                PyContext_Enter(ctx)
+                try:
+                    cb(self)
+                finally:
+                    PyContext_Exit(ctx)
+            return
+        else:
+            loop.call_soon(cb, self, context=ctx)
+        if more:
+            for fn, c in more:
+                loop.call_soon(fn, self, context=c)
+
+
 cdef class FdWaiter:
     """Readiness waits on one descriptor for :mod:`csctp.aio`: at most one reader and one writer callback registered.
 
     Compiled because a request/response exchange waits once per message on
     each side, and the time from the loop's wake-up to the task's next
-    system call is the round trip's critical path.
+    system call is the round trip's critical path.  A task waiting here
+    resumes inside the loop's readiness callback (see :class:`Readiness`).
     """
 
     cdef readonly object loop
     cdef readonly int fd
-    cdef readonly tuple waiters         # (readers, writers): lists of futures
+    cdef readonly tuple waiters         # (readers, writers): lists of Readiness
     cdef bint _registered[2]
 
     def __init__(self, loop, int fd):
+        if _current_task is None:
+            _import_asyncio()
         self.loop = loop
         self.fd = fd
         self.waiters = ([], [])
@@ -261,43 +422,44 @@ cdef class FdWaiter:
         # The reader stays registered while coroutines keep waiting: a receive loop
         # (request/response, a stream of messages) then costs no epoll_ctl per message.
         # Readiness that nobody waits for unregisters it, so an unread socket does not
-        # spin the loop.
+        # spin the loop; writable is a socket's usual state, so the writer is watched
+        # only while somebody waits.
         cdef list futs = self.waiters[write]
-        if not futs:
-            self._unregister(write)
-            return
-        _wake(futs)
+        if futs:
+            # The loop runs no task during its callbacks, except when a task runs the loop
+            # itself (nested loops): a task is never resumed inside another one.
+            _wake(futs, not _in_task(self.loop))
+            if not write or futs:
+                return
+        self._unregister(write)
 
     cdef _unregister(self, int write):
         if self._registered[write]:
             self._registered[write] = False
             (self.loop.remove_writer if write else self.loop.remove_reader)(self.fd)
 
-    async def wait(self, int write):
-        """Suspend until the descriptor is readable (0) or writable (1)."""
+    cdef _leave(self, Readiness r):
+        # a cancelled wait: a callback nobody waits for does not outlive its last waiter
+        cdef list futs = self.waiters[r._write]
+        if r in futs:
+            futs.remove(r)
+            if not futs:
+                self._unregister(r._write)
+
+    def wait(self, int write):
+        """An awaitable that completes when the descriptor is readable (0) or writable (1)."""
         if self.fd < 0:
             raise OSError(EBADF, "wait: socket is closed")
-        fut = self.loop.create_future()
-        cdef list futs = self.waiters[write]
-        futs.append(fut)
+        r = Readiness(self, write)
+        (<list>self.waiters[write]).append(r)
         if not self._registered[write]:
             (self.loop.add_writer if write else self.loop.add_reader)(self.fd, self._fire, write)
             self._registered[write] = True
-        try:
-            await fut
-        except BaseException:
-            # cancelled or failed: a callback nobody waits for does not outlive its last waiter
-            if fut in futs:
-                futs.remove(fut)
-            if not futs:
-                self._unregister(write)
-            raise
-        if write and not futs:
-            self._unregister(1)     # writable is a socket's usual state: watch it only while waiting
+        return r
 
     def wake_readers(self):
         """Let every coroutine waiting to read re-check its queue (data or events arrived for it)."""
-        _wake(self.waiters[0])
+        _wake(self.waiters[0], False)
 
     def forget(self):
         """The owner is gone without close(): stop watching before its descriptor is closed and reused."""
@@ -310,20 +472,35 @@ cdef class FdWaiter:
     def close(self):
         """Remove the callbacks and fail the waiters: the descriptor is about to be closed."""
         cdef int write
+        cdef list futs
         for write in range(2):
             self._unregister(write)
-            for f in self.waiters[write]:
-                if not f.done():
-                    f.set_exception(OSError(EBADF, "socket closed while waiting"))
+            futs = self.waiters[write][:]
             self.waiters[write].clear()
+            for f in futs:
+                (<Readiness>f)._finish(_FAILED, OSError(EBADF, "socket closed while waiting"), False)
         self.fd = -1
 
 
-cdef _wake(list futs):
-    for f in futs:
-        if not f.done():
-            f.set_result(None)
+cdef _wake(list futs, bint now):
+    # A task resumed here may wait again and append to futs: wake what was there.  If one
+    # of them lets an exception out (KeyboardInterrupt, SystemExit), the rest still wake.
+    cdef Readiness one
+    if len(futs) == 1:
+        one = futs.pop()
+        one._finish(_DONE, None, now)
+        return
+    cdef list woken = futs[:]
     futs.clear()
+    cdef Py_ssize_t i = 0, n = len(woken)
+    try:
+        while i < n:
+            i += 1
+            (<Readiness>woken[i - 1])._finish(_DONE, None, now)
+    finally:
+        while i < n:
+            i += 1
+            (<Readiness>woken[i - 1])._finish(_DONE, None, False)
 
 
 @cython.embedsignature(False)       # the documentation shows it as aio.Association.recv()

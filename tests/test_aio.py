@@ -476,3 +476,158 @@ def test_aio_listen_accept_and_stream_handles_mirror_the_sync_ones():
 
     run(main())
     assert fds() == before
+
+
+# The readiness waiter itself, on a pipe: how a waiting task resumes does not depend on SCTP.
+
+@pytest.fixture
+def pipe():
+    r, w = os.pipe()
+    yield r, w
+    os.close(r)
+    os.close(w)
+
+
+@pytest.mark.nokernel
+@pytest.mark.parametrize("kind", LOOPS)
+def test_a_waiting_task_resumes_inside_the_readiness_callback(kind, pipe):
+    # The task's wake-up runs in the loop's reader callback, not one loop turn later:
+    # when the callback returns, the task has already run past its wait.
+    async def main():
+        loop = asyncio.get_running_loop()
+        io = csctp.aio._FdWaiter(loop, pipe[0])
+        progress = []
+
+        async def waiter():
+            await io.wait(0)
+            progress.append(asyncio.current_task() is task)
+
+        task = loop.create_task(waiter())
+        await asyncio.sleep(0)
+        assert io.registered[0] and len(io.waiters[0]) == 1
+        seen = []
+        fired = loop.create_future()
+
+        def on_readable():                  # wrap the waiter's own callback to look right after it
+            io._fire(0)
+            seen.append(list(progress))
+            loop.remove_reader(pipe[0])
+            fired.set_result(None)
+        loop.remove_reader(pipe[0])
+        loop.add_reader(pipe[0], on_readable)
+        os.write(pipe[1], b"x")
+        await fired
+        await task
+        assert seen == [[True]]             # resumed inside the callback, as its own current task
+        assert io.waiters[0] == []
+        io.close()
+
+    run(main(), kind)
+
+
+@pytest.mark.nokernel
+@pytest.mark.parametrize("kind", LOOPS)
+def test_a_wake_from_inside_a_task_resumes_the_waiter_on_a_later_turn(kind, pipe):
+    # A task is never resumed inside another one: woken from a task (wake_readers, or the
+    # loop nested in a task), the waiter resumes through call_soon as with asyncio's Future.
+    async def main():
+        loop = asyncio.get_running_loop()
+        io = csctp.aio._FdWaiter(loop, pipe[0])
+        progress = []
+
+        async def waiter():
+            await io.wait(0)
+            progress.append(asyncio.current_task())
+
+        tasks = [loop.create_task(waiter()) for _ in range(2)]
+        await asyncio.sleep(0)
+        io._fire(0)
+        assert progress == [] and io.waiters[0] == []
+        await asyncio.gather(*tasks)
+        assert progress == tasks            # in the order they waited
+        t = loop.create_task(waiter())
+        await asyncio.sleep(0)
+        io.wake_readers()
+        assert progress == tasks
+        await t
+        assert progress[-1] is t
+        io.close()
+
+    run(main(), kind)
+
+
+@pytest.mark.nokernel
+@pytest.mark.parametrize("kind", LOOPS)
+def test_a_resumed_task_keeps_its_context_and_an_escaping_exception_wakes_the_rest(kind, pipe):
+    import contextvars
+    var = contextvars.ContextVar("var", default="loop")
+
+    async def main():
+        loop = asyncio.get_running_loop()
+        io = csctp.aio._FdWaiter(loop, pipe[0])
+        seen = []
+
+        async def waiter(name, escape):
+            var.set(name)
+            await io.wait(0)
+            seen.append((name, var.get()))
+            if escape:
+                raise SystemExit(name)      # escapes a task step (as KeyboardInterrupt would)
+
+        first = loop.create_task(waiter("first", True))
+        second = loop.create_task(waiter("second", False))
+        await asyncio.sleep(0)
+        caught = []
+
+        def on_readable():
+            try:
+                io._fire(0)
+            except SystemExit as e:
+                caught.append(str(e))
+            caught.append(var.get())        # the callback's own context is untouched
+        loop.call_soon(on_readable)
+        await second                        # woken on a later turn although the first's step raised
+        assert caught == ["first", "loop"]
+        assert seen == [("first", "first"), ("second", "second")]
+        with pytest.raises(SystemExit):
+            first.result()
+        io.close()
+
+    run(main(), kind)
+
+
+@pytest.mark.nokernel
+@pytest.mark.parametrize("kind", LOOPS)
+def test_cancelled_timed_out_and_closed_waits_leave_nothing_behind(kind, pipe):
+    async def main():
+        loop = asyncio.get_running_loop()
+        io = csctp.aio._FdWaiter(loop, pipe[0])
+
+        async def waiting(write):
+            await io.wait(write)
+
+        t = loop.create_task(waiting(0))
+        await asyncio.sleep(0)
+        t.cancel("stop")
+        with pytest.raises(asyncio.CancelledError):
+            await t
+        assert io.waiters[0] == [] and io.registered == (False, False)
+        with pytest.raises(asyncio.TimeoutError):
+            await asyncio.wait_for(io.wait(0), 0.01)
+        assert io.waiters[0] == [] and io.registered == (False, False)
+        w = loop.create_task(waiting(1))                # a pipe's read end never becomes writable
+        r = loop.create_task(waiting(0))
+        await asyncio.sleep(0)
+        assert io.registered == (True, True)
+        io.close()
+        for x in (r, w):
+            with pytest.raises(OSError) as e:
+                await x
+            assert e.value.errno == 9               # EBADF: socket closed while waiting
+        assert io.registered == (False, False)
+        with pytest.raises(OSError):
+            await io.wait(0)
+        os.write(pipe[1], b"x")                         # nothing is watching any more
+        await asyncio.sleep(0.01)
+
+    run(main(), kind)
